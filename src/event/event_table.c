@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * event_table.c - lookups over the event schema: the generated 2022 table
+ * (event_table_gen.c) plus the later ids vigil knows (user/group metadata
+ * events and the async event), and helpers the reader and fields use.
+ */
+#include <string.h>
+#include "event/event_table.h"
+
+/* Ids >= 336 (falcosecurity libs after 2022). Capture files from current
+ * libs carry the user/group events in their metadata section. */
+static const struct ev_info ev_user_added = {
+	"useradded", EC_INTERNAL, EF_MODIFIES_STATE, 6, {
+		{ "uid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "gid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "name", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "home", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "shell", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "container_id", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+	} };
+static const struct ev_info ev_user_deleted = {
+	"userdeleted", EC_INTERNAL, EF_MODIFIES_STATE, 6, {
+		{ "uid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "gid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "name", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "home", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "shell", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "container_id", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+	} };
+static const struct ev_info ev_group_added = {
+	"groupadded", EC_INTERNAL, EF_MODIFIES_STATE, 3, {
+		{ "gid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "name", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "container_id", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+	} };
+static const struct ev_info ev_group_deleted = {
+	"groupdeleted", EC_INTERNAL, EF_MODIFIES_STATE, 3, {
+		{ "gid", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "name", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "container_id", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+	} };
+static const struct ev_info ev_async = {
+	"asyncevent", EC_OTHER, EF_LARGE_PAYLOAD, 3, {
+		{ "plugin_id", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "name", VG_PT_CHARBUF, PF_NA, NULL, 0 },
+		{ "data", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+	} };
+
+const struct ev_info *ev_info_get(uint32_t type)
+{
+	if (type < EV_TABLE_GEN_MAX)
+		return ev_table_gen[type].name ? &ev_table_gen[type] : NULL;
+	switch (type) {
+	case VG_EV_USER_ADDED_E:
+		return &ev_user_added;
+	case VG_EV_USER_DELETED_E:
+		return &ev_user_deleted;
+	case VG_EV_GROUP_ADDED_E:
+		return &ev_group_added;
+	case VG_EV_GROUP_DELETED_E:
+		return &ev_group_deleted;
+	case VG_EV_ASYNCEVENT_E:
+		return &ev_async;
+	default:
+		return NULL;
+	}
+}
+
+const char *ev_syscall_name(uint32_t sc)
+{
+	if (sc >= EV_SYSCALL_NAMES_MAX || !ev_syscall_names[sc] || !ev_syscall_names[sc][0])
+		return NULL;
+	return ev_syscall_names[sc];
+}
+
+int ev_param_index(const struct ev_info *info, const char *name)
+{
+	for (uint32_t i = 0; i < info->nparams; i++)
+		if (strcmp(info->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ev_name_known(const char *name)
+{
+	for (uint32_t t = 0; t < VG_EV_MAX; t++) {
+		const struct ev_info *info = ev_info_get(t);
+		if (info && strcmp(info->name, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *const type_names[VG_PT_MAX] = {
+	[VG_PT_NONE] = "NONE", [VG_PT_INT8] = "INT8", [VG_PT_INT16] = "INT16",
+	[VG_PT_INT32] = "INT32", [VG_PT_INT64] = "INT64", [VG_PT_UINT8] = "UINT8",
+	[VG_PT_UINT16] = "UINT16", [VG_PT_UINT32] = "UINT32", [VG_PT_UINT64] = "UINT64",
+	[VG_PT_CHARBUF] = "CHARBUF", [VG_PT_BYTEBUF] = "BYTEBUF", [VG_PT_ERRNO] = "ERRNO",
+	[VG_PT_SOCKADDR] = "SOCKADDR", [VG_PT_SOCKTUPLE] = "SOCKTUPLE", [VG_PT_FD] = "FD",
+	[VG_PT_PID] = "PID", [VG_PT_FDLIST] = "FDLIST", [VG_PT_FSPATH] = "FSPATH",
+	[VG_PT_SYSCALLID] = "SYSCALLID", [VG_PT_SIGTYPE] = "SIGTYPE",
+	[VG_PT_RELTIME] = "RELTIME", [VG_PT_ABSTIME] = "ABSTIME", [VG_PT_PORT] = "PORT",
+	[VG_PT_L4PROTO] = "L4PROTO", [VG_PT_SOCKFAMILY] = "SOCKFAMILY", [VG_PT_BOOL] = "BOOL",
+	[VG_PT_IPV4ADDR] = "IPV4ADDR", [VG_PT_DYN] = "DYNAMIC", [VG_PT_FLAGS8] = "FLAGS8",
+	[VG_PT_FLAGS16] = "FLAGS16", [VG_PT_FLAGS32] = "FLAGS32", [VG_PT_UID] = "UID",
+	[VG_PT_GID] = "GID", [VG_PT_DOUBLE] = "DOUBLE", [VG_PT_SIGSET] = "SIGSET",
+	[VG_PT_CHARBUFARRAY] = "CHARBUFARRAY", [VG_PT_CHARBUF_PAIR_ARRAY] = "CHARBUF_PAIR_ARRAY",
+	[VG_PT_IPV4NET] = "IPV4NET", [VG_PT_IPV6ADDR] = "IPV6ADDR", [VG_PT_IPV6NET] = "IPV6NET",
+	[VG_PT_IPADDR] = "IPADDR", [VG_PT_IPNET] = "IPNET", [VG_PT_MODE] = "MODE",
+	[VG_PT_FSRELPATH] = "FSRELPATH", [VG_PT_ENUMFLAGS8] = "ENUMFLAGS8",
+	[VG_PT_ENUMFLAGS16] = "ENUMFLAGS16", [VG_PT_ENUMFLAGS32] = "ENUMFLAGS32",
+};
+
+const char *ev_param_type_name(uint32_t type)
+{
+	return type < VG_PT_MAX && type_names[type] ? type_names[type] : "UNKNOWN";
+}
+
+size_t ev_param_type_size(uint32_t type)
+{
+	switch (type) {
+	case VG_PT_INT8: case VG_PT_UINT8: case VG_PT_FLAGS8: case VG_PT_SIGTYPE:
+	case VG_PT_L4PROTO: case VG_PT_SOCKFAMILY: case VG_PT_ENUMFLAGS8:
+		return 1;
+	case VG_PT_INT16: case VG_PT_UINT16: case VG_PT_FLAGS16: case VG_PT_PORT:
+	case VG_PT_SYSCALLID: case VG_PT_ENUMFLAGS16:
+		return 2;
+	case VG_PT_INT32: case VG_PT_UINT32: case VG_PT_FLAGS32: case VG_PT_UID:
+	case VG_PT_GID: case VG_PT_BOOL: case VG_PT_MODE: case VG_PT_SIGSET:
+	case VG_PT_IPV4ADDR: case VG_PT_ENUMFLAGS32:
+		return 4;
+	case VG_PT_INT64: case VG_PT_UINT64: case VG_PT_ERRNO: case VG_PT_FD:
+	case VG_PT_PID: case VG_PT_RELTIME: case VG_PT_ABSTIME: case VG_PT_DOUBLE:
+		return 8;
+	case VG_PT_IPV6ADDR:
+		return 16;
+	default:
+		return 0;
+	}
+}

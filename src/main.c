@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * main.c - vigil's entry point: picks the subcommand and returns its exit
+ * status. The only place that exits.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil <command> [options]\n"
+		"\n"
+		"Runtime security for Linux hosts and Kubernetes nodes: Falco-compatible\n"
+		"rules over syscall events.\n"
+		"\n"
+		"commands:\n"
+		"  replay FILE -r RULES...   evaluate rules over a .scap capture and print alerts\n"
+		"  rules check RULES...      validate rules files (non-zero exit on any error)\n"
+		"  rules list RULES...       list the rules that RULES define\n"
+		"  fields                    list the fields conditions and outputs can use\n"
+		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
+		"\n"
+		"Run 'vigil <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("vigil %s\n", VIGIL_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "capture"))
+		return cmd_capture(argc - 1, argv + 1);
+	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}
