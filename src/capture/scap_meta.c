@@ -156,9 +156,9 @@ int scap_parse_proclist(const struct scap_block *b, const struct scap_meta_cb *c
 	int v = pl_version(b->type);
 	struct cur c;
 
+	cur_init(&c, b->body, b->body_len);
 	if (!v)
 		return bad(err, errlen, &c, "not a process list block");
-	cur_init(&c, b->body, b->body_len);
 	/* Entries continue while at least a minimal entry fits; the rest is padding. */
 	while (cur_left(&c) >= 24) {
 		struct scap_proc_entry e;
