@@ -97,6 +97,78 @@ enum vg_sock_family {
 	VG_AF_INET6 = 10,
 };
 
+/* Open flags as encoded in events (not the kernel's O_* values). */
+enum vg_open_flags {
+	VG_O_NONE = 0,
+	VG_O_RDONLY = 1 << 0,
+	VG_O_WRONLY = 1 << 1,
+	VG_O_RDWR = (1 << 0) | (1 << 1),
+	VG_O_CREAT = 1 << 2,
+	VG_O_APPEND = 1 << 3,
+	VG_O_DSYNC = 1 << 4,
+	VG_O_EXCL = 1 << 5,
+	VG_O_NONBLOCK = 1 << 6,
+	VG_O_SYNC = 1 << 7,
+	VG_O_TRUNC = 1 << 8,
+	VG_O_DIRECT = 1 << 9,
+	VG_O_DIRECTORY = 1 << 10,
+	VG_O_LARGEFILE = 1 << 11,
+	VG_O_CLOEXEC = 1 << 12,
+	VG_O_TMPFILE = 1 << 13,
+};
+
+/* Clone flags and thread flags as encoded in events. */
+enum vg_clone_flags {
+	VG_CL_CLONE_FILES = 1 << 0,
+	VG_CL_CLONE_FS = 1 << 1,
+	VG_CL_CLONE_IO = 1 << 2,
+	VG_CL_CLONE_NEWIPC = 1 << 3,
+	VG_CL_CLONE_NEWNET = 1 << 4,
+	VG_CL_CLONE_NEWNS = 1 << 5,
+	VG_CL_CLONE_NEWPID = 1 << 6,
+	VG_CL_CLONE_NEWUTS = 1 << 7,
+	VG_CL_CLONE_PARENT = 1 << 8,
+	VG_CL_CLONE_PARENT_SETTID = 1 << 9,
+	VG_CL_CLONE_PTRACE = 1 << 10,
+	VG_CL_CLONE_SIGHAND = 1 << 11,
+	VG_CL_CLONE_SYSVSEM = 1 << 12,
+	VG_CL_CLONE_THREAD = 1 << 13,
+	VG_CL_CLONE_UNTRACED = 1 << 14,
+	VG_CL_CLONE_VM = 1 << 15,
+	VG_CL_CLONE_INVERTED = 1 << 16,	/* the child runs first: the event is the child's */
+	VG_CL_NAME_CHANGED = 1 << 17,
+	VG_CL_CLOSED = 1 << 18,
+	VG_CL_ACTIVE = 1 << 19,
+	VG_CL_CLONE_NEWUSER = 1 << 20,
+	VG_CL_PIPE_SRC = 1 << 21,
+	VG_CL_PIPE_DST = 1 << 22,
+	VG_CL_CLONE_CHILD_CLEARTID = 1 << 23,
+	VG_CL_CLONE_CHILD_SETTID = 1 << 24,
+	VG_CL_CLONE_SETTLS = 1 << 25,
+	VG_CL_CLONE_STOPPED = 1 << 26,
+	VG_CL_CLONE_VFORK = 1 << 27,
+	VG_CL_CLONE_NEWCGROUP = 1 << 28,
+	VG_CL_CHILD_IN_PIDNS = 1 << 29,	/* the thread lives in a child pid namespace */
+	VG_CL_IS_MAIN_THREAD = 1 << 30,
+};
+
+/* execve "flags" parameter bits. */
+enum vg_exe_flags {
+	VG_EXE_WRITABLE = 1 << 0,
+	VG_EXE_UPPER_LAYER = 1 << 1,
+	VG_EXE_FROM_MEMFD = 1 << 2,
+	VG_EXE_LOWER_LAYER = 1 << 3,
+};
+
+/* Socket families as encoded in socket() "domain" parameters. */
+enum vg_socket_family {
+	VG_PF_UNIX = 1,
+	VG_PF_INET = 2,
+	VG_PF_INET6 = 10,
+	VG_PF_NETLINK = 16,
+	VG_PF_PACKET = 17,
+};
+
 /* Event codes: the scap event ids (enter even, exit odd). Ids below 336 are
  * the 2022 table that Debian's sysdig reads; later ids follow libs HEAD. */
 enum vg_event_code {

@@ -70,6 +70,7 @@ struct ast_operand {
 			const char *name;	/* "proc.aname" as written */
 			const char *arg;	/* bracket argument without brackets/quotes, or NULL */
 			uint32_t arg_pos;
+			const char *index;	/* OPD_VAL: the optional trailing [x] of val(f)[x], or NULL */
 		} field;
 		struct {	/* OPD_TRANSFORMER */
 			const char *name;	/* "tolower" */

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * compile.h - turns a condition AST (macros already substituted) into a
+ * compiled filter: fields resolved, literals parsed to the field's type,
+ * constants precompiled (hash sets, regexes, globs, CIDRs, path-prefix
+ * lists), evt.type checks turned into bitmaps. Evaluation (eval.c)
+ * short-circuits and treats a missing field as false for every operator.
+ * Also computes the set of event codes a filter can match (the rule index).
+ *
+ * Ownership: compiled nodes live in the arena given to the compiler;
+ * compiled regexes are registered in the filter_ctx and freed by
+ * filter_ctx_fini().
+ */
+#ifndef VIGIL_COMPILE_H
+#define VIGIL_COMPILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "common/arena.h"
+#include "common/hashmap.h"
+#include "rules/ast.h"
+#include "rules/fields.h"
+
+/* A set of event codes, one bit per code. */
+struct evtset {
+	uint64_t bits[(VG_EV_MAX + 63) / 64];
+};
+
+void evtset_all(struct evtset *s);
+void evtset_clear(struct evtset *s);
+bool evtset_has(const struct evtset *s, uint32_t code);
+size_t evtset_count(const struct evtset *s);
+
+enum tr_kind { TR_TOLOWER, TR_TOUPPER, TR_B64, TR_BASENAME, TR_LEN, TR_JOIN, TR_CONCAT, TR_GETOPT };
+
+/* A compiled operand: a field, a transformer over operands, or a constant. */
+struct cop {
+	enum { COP_FIELD, COP_TRANSFORMER, COP_CONST } kind;
+	uint8_t type;			/* VG_PT_* of the value it yields */
+	struct field_ref ref;		/* COP_FIELD */
+	enum tr_kind tr;		/* COP_TRANSFORMER */
+	struct cop **args;
+	uint32_t nargs;
+	const char *index;		/* getopt()[x] */
+	struct fval cval;		/* COP_CONST */
+	const char *text;		/* source text, e.g. "proc.aname[2]" (JSON key) */
+};
+
+/* Evaluate an operand; false when a field it needs is missing. */
+bool cop_eval(struct fctx *c, const struct cop *op, struct fval *out);
+
+struct pmatch_list;
+
+struct ccheck {
+	struct cop lhs;
+	enum cmp_op op;
+	enum cmp_mod mod;
+	bool ancestor_any;		/* ancestor field without index: any ancestor */
+	bool special;			/* fd.ip/net/port/proto: client or server */
+	bool negate_special;		/* != on a special field: both sides differ */
+	/* right-hand side */
+	struct cop *rhs;		/* val() / transformer: evaluated per event */
+	struct fval cval;		/* single constant */
+	struct fval *vals;		/* list constants */
+	uint32_t nvals;
+	struct strset set;		/* in / intersects on strings */
+	void *re;			/* pcre2_code * */
+	void *re_md;			/* pcre2_match_data * */
+	struct pmatch_list *pm;		/* pmatch */
+	/* evt.type fast path */
+	bool is_evttype;
+	struct evtset evt_bits;		/* codes whose name matches */
+	struct strset evt_names;	/* names, for generic events */
+};
+
+enum cnode_kind { CN_AND, CN_OR, CN_NOT, CN_CHECK, CN_TRUE, CN_FALSE };
+
+struct cnode {
+	enum cnode_kind kind;
+	uint32_t n;
+	struct cnode **kids;		/* AND, OR; NOT uses kids[0] */
+	struct ccheck *chk;
+	uint32_t pos;			/* source offset, for messages */
+};
+
+/* Per-ruleset compile context: owns resources that need explicit release. */
+struct filter_ctx {
+	struct arena *arena;
+	void **res;			/* compiled regexes etc. */
+	size_t nres, capres;
+	struct ccheck **checks;		/* for freeing string sets */
+	size_t nchecks, capchecks;
+};
+
+void filter_ctx_init(struct filter_ctx *fc, struct arena *a);
+void filter_ctx_fini(struct filter_ctx *fc);
+
+struct compile_error {
+	uint32_t pos;			/* offset in the condition text */
+	char msg[300];
+};
+
+/* Compile `t`. Macro references must already be resolved (the loader
+ * substitutes them); an AST_MACRO left in the tree is an error. Returns NULL
+ * with *err set on failure. */
+struct cnode *filter_compile(struct filter_ctx *fc, const struct ast *t, struct compile_error *err);
+
+/* Compile an operand (for outputs): a field or transformer expression. */
+struct cop *operand_compile(struct filter_ctx *fc, const struct ast_operand *o, struct compile_error *err);
+
+/* Evaluate a compiled filter against c->ev. */
+bool filter_eval(struct fctx *c, const struct cnode *n);
+
+/* Event codes the filter can match (spec: and = intersection, or = union,
+ * negation pushed down; only evt.type checks restrict). */
+void filter_evttypes(const struct cnode *n, struct evtset *out);
+
+/* Event codes whose name is `name` (all versions, enter and exit); for a
+ * syscall without a dedicated event, the generic event codes. Returns false
+ * if the name is neither an event nor a syscall. */
+bool evttype_codes(const char *name, struct evtset *out);
+
+#endif /* VIGIL_COMPILE_H */
