@@ -452,7 +452,8 @@ int scap_parse_event(const struct scap_block *b, struct event *ev, char *err, si
 	default:
 		break;
 	}
-	if (c.bad)
+	/* checked here so that ev->type below is never stale */
+	if (c.bad || cur_left(&c) < hdrlen)
 		return bad(err, errlen, &c, "event block too short");
 	rc = event_decode(ev, c.p, (uint32_t)cur_left(&c), hdrlen, &why);
 	if (rc == -EINVAL) {

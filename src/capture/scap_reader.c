@@ -51,21 +51,23 @@ static ssize_t fill(struct scap_reader *r, size_t need)
 		r->len -= r->pos;
 		r->pos = 0;
 	}
-	if (need > r->cap) {
-		size_t cap = r->cap;
-		while (cap < need)
-			cap *= 2;
-		r->buf = xrealloc(r->buf, cap);
-		r->cap = cap;
-	}
 	while (r->len < need && !r->eof) {
+		if (r->len == r->cap) {
+			/* grow only as data arrives: a corrupt block length must
+			 * not make a short file allocate MAX_BLOCK bytes */
+			size_t cap = r->cap * 2 < need ? r->cap * 2 : need;
+			r->buf = xrealloc(r->buf, cap);
+			r->cap = cap;
+		}
 		size_t want = r->cap - r->len;
 		if (want > (1u << 30))
 			want = 1u << 30;
 		int n = gzread(r->gz, r->buf + r->len, (unsigned)want);
-		if (n < 0) {
-			int zerr;
-			const char *msg = gzerror(r->gz, &zerr);
+		int zerr = Z_OK;
+		const char *msg = n <= 0 ? gzerror(r->gz, &zerr) : NULL;
+		/* a gzip stream cut short reads as end of file: only gzerror()
+		 * tells (Z_BUF_ERROR), as libscap checks after a short read */
+		if (n < 0 || zerr != Z_OK) {
 			fail(r, -EIO, "read error at byte offset %llu: %s",
 			     (unsigned long long)(r->buf_off + r->len), msg);
 			return -EIO;

@@ -16,7 +16,7 @@
 #define MAX_BLOCK_KINDS 64
 
 struct info {
-	const char *names[MAX_BLOCK_KINDS];
+	char names[MAX_BLOCK_KINDS][16];	/* "EV_V2", or "0x..." for unknown types */
 	unsigned long counts[MAX_BLOCK_KINDS];
 	int nkinds;
 	unsigned long events;
@@ -42,7 +42,7 @@ static void count_block(struct info *in, const char *name)
 		}
 	}
 	if (in->nkinds < MAX_BLOCK_KINDS) {
-		in->names[in->nkinds] = name;
+		snprintf(in->names[in->nkinds], sizeof(in->names[0]), "%.15s", name);
 		in->counts[in->nkinds++] = 1;
 	}
 }
@@ -56,6 +56,7 @@ static int capture_info(const char *path)
 	struct scap_meta_cb cb = { 0 };
 	struct event ev;
 	uint16_t major, minor;
+	uint64_t end = 0;
 	int rc, status = 0;
 
 	if (!r) {
@@ -68,12 +69,13 @@ static int capture_info(const char *path)
 	while ((rc = scap_reader__next_block(r, &b)) > 0) {
 		const char *name = scap_block_name(b.type);
 		int prc = 0;
-		char unk[32];
+		char unk[16];
 		if (!name) {
 			snprintf(unk, sizeof(unk), "0x%x", b.type);
-			name = strdup(unk);
+			name = unk;
 		}
 		count_block(in, name);
+		end = b.offset + b.total_len;
 		switch (b.type) {
 		case SCAP_BT_MI: case SCAP_BT_MI_INT:
 			prc = scap_parse_mi(&b, &in->mi, err, sizeof(err));
@@ -118,6 +120,13 @@ static int capture_info(const char *path)
 	}
 	if (rc < 0) {
 		fprintf(stderr, "vigil: %s: %s\n", path, scap_reader__error(r));
+		status = 1;
+		goto out;
+	}
+	if (in->events == 0) {
+		/* as libscap: a capture must hold at least one event */
+		fprintf(stderr, "vigil: %s: no events in file (no event block before the end at byte offset %llu)\n",
+			path, (unsigned long long)end);
 		status = 1;
 		goto out;
 	}

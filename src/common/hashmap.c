@@ -180,3 +180,63 @@ int strset_add(struct strset *s, const void *p, size_t n)
 	strset_insert(s, c, (uint32_t)n, hash_bytes(p, n));
 	return 1;
 }
+
+void strmap_init(struct strmap *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void strmap_fini(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->ents[i].key);
+	free(m->ents);
+	strmap_init(m);
+}
+
+static struct strmap_ent *strmap_slot(const struct strmap *m, const char *key, uint32_t h)
+{
+	size_t mask = m->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct strmap_ent *e = &m->ents[i];
+		if (!e->key || (e->hash == h && !strcmp(e->key, key)))
+			return e;
+	}
+}
+
+void *strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->len)
+		return NULL;
+	struct strmap_ent *e = strmap_slot(m, key, hash_bytes(key, strlen(key)));
+	return e->key ? e->val : NULL;
+}
+
+void *strmap_put(struct strmap *m, const char *key, void *val)
+{
+	if ((m->len + 1) * 2 >= m->cap) {
+		struct strmap old = *m;
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->ents = xcalloc(m->cap, sizeof(*m->ents));
+		m->len = 0;
+		for (size_t i = 0; i < old.cap; i++) {
+			if (old.ents[i].key) {
+				*strmap_slot(m, old.ents[i].key, old.ents[i].hash) = old.ents[i];
+				m->len++;
+			}
+		}
+		free(old.ents);
+	}
+	uint32_t h = hash_bytes(key, strlen(key));
+	struct strmap_ent *e = strmap_slot(m, key, h);
+	if (e->key) {
+		void *prev = e->val;
+		e->val = val;
+		return prev;
+	}
+	e->key = xstrdup(key);
+	e->val = val;
+	e->hash = h;
+	m->len++;
+	return NULL;
+}

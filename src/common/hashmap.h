@@ -48,6 +48,25 @@ void strset_fini(struct strset *s);
 int strset_add(struct strset *s, const void *p, size_t n);
 int strset_has(const struct strset *s, const void *p, size_t n);
 
+/* strmap: string -> pointer, keys copied. */
+struct strmap_ent {
+	char *key;
+	void *val;
+	uint32_t hash;
+};
+
+struct strmap {
+	struct strmap_ent *ents;	/* key == NULL: empty */
+	size_t cap;
+	size_t len;
+};
+
+void strmap_init(struct strmap *m);
+void strmap_fini(struct strmap *m);
+void *strmap_get(const struct strmap *m, const char *key);
+/* Insert or replace; returns the previous value or NULL. */
+void *strmap_put(struct strmap *m, const char *key, void *val);
+
 uint32_t hash_bytes(const void *p, size_t n);
 
 #endif

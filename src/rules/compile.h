@@ -84,8 +84,16 @@ struct cnode {
 };
 
 /* Per-ruleset compile context: owns resources that need explicit release. */
+struct compile_error;
+
+/* Resolves a macro reference while compiling: returns the macro's compiled
+ * filter, or NULL with *err set (and err->origin naming where the error is). */
+typedef struct cnode *(*macro_resolver)(void *ud, const char *name, uint32_t pos, struct compile_error *err);
+
 struct filter_ctx {
 	struct arena *arena;
+	macro_resolver macro;		/* NULL: macro references are errors */
+	void *macro_ud;
 	void **res;			/* compiled regexes etc. */
 	size_t nres, capres;
 	struct ccheck **checks;		/* for freeing string sets */
@@ -97,6 +105,7 @@ void filter_ctx_fini(struct filter_ctx *fc);
 
 struct compile_error {
 	uint32_t pos;			/* offset in the condition text */
+	const void *origin;		/* NULL: in the text being compiled; else set by the macro resolver */
 	char msg[300];
 };
 
