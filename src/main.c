@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return cmd_rules(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);

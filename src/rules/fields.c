@@ -894,7 +894,10 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 		a = t ? ancestor(c, t, ref->index) : NULL;
 		return a && v_str(o, a->exe);
 	case FLD_PROC_EXEPATH:
-		return t && v_str(o, proc_main(c, t)->exepath ? proc_main(c, t)->exepath : t->exepath);
+		if (!t)
+			return false;
+		a = proc_main(c, t);
+		return v_str(o, a->exepath ? a->exepath : t->exepath ? t->exepath : "");
 	case FLD_PROC_PEXEPATH:
 		a = t ? ancestor(c, t, 1) : NULL;
 		return a && v_str(o, a->exepath);

@@ -114,8 +114,9 @@ int format_compile(struct filter_ctx *fc, const char *fmt, struct format *out, s
 	return 0;
 }
 
-void format_render(struct fctx *c, const struct format *f, struct strbuf *out)
+bool format_render(struct fctx *c, const struct format *f, struct strbuf *out)
 {
+	bool all = true;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct fmt_token *t = &f->toks[i];
 		if (t->litlen)
@@ -124,13 +125,15 @@ void format_render(struct fctx *c, const struct format *f, struct strbuf *out)
 			continue;
 		size_t before = out->len;
 		if (t->op->kind == COP_FIELD) {
-			field_render(c, &t->op->ref, out);
+			all &= field_render(c, &t->op->ref, out);
 		} else {
 			struct fval v;
-			if (cop_eval(c, t->op, &v))
+			if (cop_eval(c, t->op, &v)) {
 				fval_render(NULL, &v, out);
-			else
+			} else {
 				strbuf_adds(out, "<NA>");
+				all = false;
+			}
 		}
 		if (t->width > 0) {
 			size_t w = out->len - before;
@@ -141,4 +144,5 @@ void format_render(struct fctx *c, const struct format *f, struct strbuf *out)
 					strbuf_addc(out, ' ');
 		}
 	}
+	return all;
 }

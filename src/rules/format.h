@@ -31,7 +31,8 @@ struct format {
 /* Compile `fmt`. Returns 0, or -EINVAL with the error (offset into fmt) in err. */
 int format_compile(struct filter_ctx *fc, const char *fmt, struct format *out, struct compile_error *err);
 
-/* Render with the event in c. */
-void format_render(struct fctx *c, const struct format *f, struct strbuf *out);
+/* Render with the event in c. Returns false if some value was missing
+ * (rendered as <NA>). */
+bool format_render(struct fctx *c, const struct format *f, struct strbuf *out);
 
 #endif

@@ -358,6 +358,8 @@ static struct cnode *resolve_macro(void *ud, const char *name, uint32_t pos, str
  * Collection -> ruleset
  * ------------------------------------------------------------------------ */
 
+static const char *rule_output(struct ruleset *rs, const char *out, const char *extra);
+
 static bool unknown_kind(const char *msg)
 {
 	return strstr(msg, "nonexistent field") || strstr(msg, "invalid formatting token") ||
@@ -378,7 +380,7 @@ static struct srcpos err_pos(struct cstate *cs, const struct text *rule_text, co
 	return loader_text_pos(rule_text, e->pos);
 }
 
-static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit)
+static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit, const char *append_output)
 {
 	struct cstate cs = { L, rs, emit, 0, NULL };
 	bool ok = true;
@@ -425,7 +427,8 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit)
 		if (!flt) {
 			epos = err_pos(&cs, &subst, &ce);
 			fail = true;
-		} else if (format_compile(&rs->fc, ri->output, fmt, &ce)) {
+		} else if (format_compile(&rs->fc, append_output ? rule_output(rs, ri->output, append_output) : ri->output,
+					  fmt, &ce)) {
 			epos = ri->output_pos;
 			epos.col += ce.pos;
 			fail = true;
@@ -483,6 +486,14 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit)
 	return ok;
 }
 
+static const char *rule_output(struct ruleset *rs, const char *out, const char *extra)
+{
+	size_t l = strlen(out) + strlen(extra) + 2;
+	char *s = arena_alloc(&rs->arena, l);
+	snprintf(s, l, "%s %s", out, extra);
+	return s;
+}
+
 static void ruleset_reset(struct ruleset *rs)
 {
 	filter_ctx_fini(&rs->fc);
@@ -522,11 +533,11 @@ struct ruleset *ruleset_load(const char *const *paths, size_t npaths, const stru
 		 * valid with what was loaded so far. Warnings only once, at the end. */
 		bool last = i + 1 == npaths;
 		ruleset_reset(rs);
-		if (!compile_collection(&L, rs, last))
+		if (!compile_collection(&L, rs, last, opts ? opts->append_output : NULL))
 			ok = false;
 	}
 	if (npaths == 0)
-		compile_collection(&L, rs, true);
+		compile_collection(&L, rs, true, NULL);
 	if (ok && L.req_engine[0])
 		rs->required_engine_version = arena_strdup(&rs->arena, L.req_engine);
 	loader_fini(&L);

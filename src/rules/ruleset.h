@@ -99,6 +99,7 @@ struct ruleset_opts {
 	size_t nenable_tags;
 	const char *const *disable_tags;	/* -T: disable rules with one of these tags */
 	size_t ndisable_tags;
+	const char *append_output;	/* text appended (after a space) to every rule's output */
 };
 
 void ruleset_opts_init(struct ruleset_opts *o);

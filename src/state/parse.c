@@ -52,6 +52,7 @@ struct ptab {
 	uint8_t newfd_kind[VG_EV_MAX];
 	int8_t fd_idx[VG_EV_MAX];	/* index of the "fd" parameter, -1 if none */
 	int8_t res_idx[VG_EV_MAX];	/* index of "res", -1 if none */
+	bool pairs[VG_EV_MAX];		/* an enter event followed by an exit event */
 	bool ready;
 };
 
@@ -96,6 +97,9 @@ static void ptab_init(void)
 		g_ptab.res_idx[t] = -1;
 		if (!info)
 			continue;
+		const struct ev_info *x = !(t & 1) ? ev_info_get(t + 1) : NULL;
+		g_ptab.pairs[t] = x && !(x->flags & EF_UNUSED) && !(info->flags & EF_SKIPPARSERESET) &&
+				  info->category != EC_SCHEDULER && info->category != EC_INTERNAL;
 		g_ptab.fd_idx[t] = (int8_t)ev_param_index(info, "fd");
 		g_ptab.res_idx[t] = (int8_t)ev_param_index(info, "res");
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
@@ -202,7 +206,7 @@ static struct fdtable *fdt_of(struct state *st, struct thread *t)
 
 static struct fdinfo *fd_lookup(struct state *st, struct thread *t, int64_t fd)
 {
-	if (!t || fd < 0)
+	if (!t || fd < -1)
 		return NULL;
 	return u64map_get(&fdt_of(st, t)->fds, (uint64_t)fd);
 }
@@ -245,6 +249,9 @@ static bool apply_tuple(struct fdinfo *fi, const struct ev_param *p)
 		fi->sport = rd16(v + 5);
 		memcpy(fi->dip, v + 7, 4);
 		fi->dport = rd16(v + 11);
+		/* an unbound source (0.0.0.0) is shown with the destination's address */
+		if (!rd32(fi->sip))
+			memcpy(fi->sip, fi->dip, 4);
 		fdinfo_render_name(fi);
 	} else if (fam == VG_AF_INET6 && p->len >= 37) {
 		fi->kind = FDK_IPV6_SOCK;
@@ -252,6 +259,9 @@ static bool apply_tuple(struct fdinfo *fi, const struct ev_param *p)
 		fi->sport = rd16(v + 17);
 		memcpy(fi->dip, v + 19, 16);
 		fi->dport = rd16(v + 35);
+		static const uint8_t zero[16];
+		if (!memcmp(fi->sip, zero, 16))
+			memcpy(fi->sip, fi->dip, 16);
 		/* v4-mapped addresses on a v6 socket are shown as IPv4 */
 		static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 		if (!memcmp(fi->sip, mapped, 12) && !memcmp(fi->dip, mapped, 12)) {
@@ -445,9 +455,21 @@ static void parse_bind(struct state *st, struct thread *t, struct event *ev, str
 static void parse_connect(struct state *st, struct event *ev, struct fdinfo *fi)
 {
 	int64_t res = 0;
-	ev_res(ev, &res);
-	if (!fi || (res < 0 && res != -EINPROGRESS))
+	if (!fi)
 		return;
+	ev_res(ev, &res);
+	if (res < 0 && res != -EINPROGRESS) {
+		/* a failed connect shows its tuple on this event only */
+		struct fdinfo *tmp = &st->scratch_fd;
+		free(tmp->name);
+		free(tmp->nameraw);
+		*tmp = *fi;
+		tmp->name = xstrdup(fi->name);
+		tmp->nameraw = NULL;
+		apply_tuple(tmp, P(ev, "tuple"));
+		ev->fdinfo = tmp;
+		return;
+	}
 	if (apply_tuple(fi, P(ev, "tuple")))
 		ev->sflags |= EVS_FD_NAME_CHANGED;
 	fi->flags |= FDF_ROLE_CLIENT | FDF_CONNECTED;
@@ -468,15 +490,31 @@ static void parse_accept(struct state *st, struct thread *t, struct event *ev)
 	set_fd(ev, fd, fi);
 }
 
+/* True if the tuple is the fd's current one seen from the other side (a
+ * reply on a UDP socket): libsinsp keeps the original orientation. */
+static bool tuple_is_reverse(const struct fdinfo *fi, const struct ev_param *p)
+{
+	const uint8_t *v = p->val;
+	if (v[0] == VG_AF_INET && p->len >= 13 && fi->kind == FDK_IPV4_SOCK)
+		return !memcmp(v + 1, fi->dip, 4) && rd16(v + 5) == fi->dport && !memcmp(v + 7, fi->sip, 4) &&
+		       rd16(v + 11) == fi->sport;
+	if (v[0] == VG_AF_INET6 && p->len >= 37 && fi->kind == FDK_IPV6_SOCK)
+		return !memcmp(v + 1, fi->dip, 16) && rd16(v + 17) == fi->dport && !memcmp(v + 19, fi->sip, 16) &&
+		       rd16(v + 35) == fi->sport;
+	return false;
+}
+
 static void parse_io_tuple(struct event *ev, struct fdinfo *fi)
 {
-	if (!fi || (fi->kind != FDK_IPV4_SOCK && fi->kind != FDK_IPV6_SOCK && fi->kind != FDK_UNKNOWN))
+	if (!fi || (fi->kind != FDK_IPV4_SOCK && fi->kind != FDK_IPV6_SOCK))
 		return;
 	const struct ev_param *tp = P(ev, "tuple");
 	if (!tp || tp->len < 13)
 		return;
 	/* connected TCP sockets keep their name; UDP peers may change per call */
 	if ((fi->flags & FDF_CONNECTED) && fi->l4proto == L4_TCP)
+		return;
+	if (tuple_is_reverse(fi, tp))
 		return;
 	if (apply_tuple(fi, tp))
 		ev->sflags |= EVS_FD_NAME_CHANGED;
@@ -508,8 +546,10 @@ static void parse_pipe(struct state *st, struct thread *t, struct event *ev)
 	if (res < 0 || !p_s64(ev, "fd1", &fd1) || !p_s64(ev, "fd2", &fd2))
 		return;
 	p_u64(ev, "ino", &ino);
-	fd_add(st, t, fd1, FDK_FIFO)->ino = ino;
+	struct fdinfo *a = fd_add(st, t, fd1, FDK_FIFO);
+	a->ino = ino;
 	fd_add(st, t, fd2, FDK_FIFO)->ino = ino;
+	set_fd(ev, fd1, a);
 }
 
 static void parse_newfd(struct state *st, struct thread *t, struct event *ev)
@@ -623,7 +663,8 @@ static void clone_params(struct thread *t, const struct event *ev)
 		const struct ev_param *a = P(ev, "args");
 		set_buf(&t->args, &t->args_len, (const char *)a->val, a->len);
 	}
-	if (p_str(ev, "cwd", &s, &n))
+	/* the working directory is inherited; the parameter only fills a gap */
+	if (!t->cwd && p_str(ev, "cwd", &s, &n))
 		set_cwd(t, s, n);
 	if (P(ev, "cgroups")) {
 		const struct ev_param *c = P(ev, "cgroups");
@@ -694,7 +735,8 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 	inherit(st, c, t);
 	clone_params(c, ev);
 	c->pid = (flags & VG_CL_CLONE_THREAD) ? t->pid : res;
-	c->ptid = (flags & VG_CL_CLONE_PARENT) ? t->ptid : t->tid;
+	/* the caller is recorded as the parent, CLONE_PARENT or not (libsinsp) */
+	c->ptid = t->tid;
 	c->flags = flags;
 	c->clone_ts = ev->ts;
 	c->vtid = -1;
@@ -760,10 +802,13 @@ static void parse_execve(struct state *st, struct thread *t, struct event *ev)
 		set_buf(&t->cgroups, &t->cgroups_len, (const char *)c->val, c->len);
 		t->cid_state = 0;
 	}
-	if (p_s64(ev, "pid", &v) && v > 0)
-		t->pid = v;
-	if (p_s64(ev, "ptid", &v) && v > 0)
-		t->ptid = v;
+	/* the process tree is the one clone built; the parameters only fill a gap */
+	if (!t->has_info) {
+		if (p_s64(ev, "pid", &v) && v > 0)
+			t->pid = v;
+		if (p_s64(ev, "ptid", &v) && v > 0)
+			t->ptid = v;
+	}
 	if (p_u32(ev, "tty", &u))
 		t->tty = u;
 	if (p_s64(ev, "pgid", &v))
@@ -907,7 +952,7 @@ void state_event_pre(struct state *st, struct event *ev)
 		fdt_of(st, t);
 
 	if (!VG_EV_IS_EXIT(ev->type)) {
-		if (!(ev->info->flags & EF_SKIPPARSERESET) && k != PK_PROCEXIT)
+		if (g_ptab.pairs[ev->type])
 			store_enter(t, ev);
 		if (ev->info->flags & (EF_USES_FD | EF_DESTROYS_FD)) {
 			int64_t fd = event_fd(ev);
@@ -929,6 +974,9 @@ void state_event_pre(struct state *st, struct event *ev)
 	if (ev->info->flags & (EF_USES_FD | EF_DESTROYS_FD)) {
 		int64_t fd = event_fd(ev);
 		fi = fd_lookup(st, t, fd);
+		/* an fd the state never saw opened: known from now on, of unknown type */
+		if (!fi)
+			fi = fd_add(st, t, fd, FDK_UNKNOWN);
 		set_fd(ev, fd, fi);
 	}
 

@@ -146,7 +146,12 @@ void set_buf(char **dst, uint32_t *dlen, const char *p, size_t n)
 void set_cwd(struct thread *t, const char *p, size_t n)
 {
 	free(t->cwd);
-	bool slash = n > 0 && p[n - 1] == '/';
+	if (n == 0) {
+		/* unknown: relative paths stay relative */
+		t->cwd = xstrdup("");
+		return;
+	}
+	bool slash = p[n - 1] == '/';
 	t->cwd = xmalloc(n + 2);
 	memcpy(t->cwd, p, n);
 	if (!slash)
@@ -160,7 +165,8 @@ char *path_resolve(const char *cwd, const char *path)
 	char *buf = xmalloc(cl + pl + 3);
 	size_t n = 0;
 
-	if (path[0] != '/') {
+	bool relative = path[0] != '/' && cwd && !cl;	/* unknown cwd: stays relative */
+	if (path[0] != '/' && !relative) {
 		if (cl) {
 			memcpy(buf, cwd, cl);
 			n = cl;
@@ -195,13 +201,14 @@ char *path_resolve(const char *cwd, const char *path)
 			if (o > 0)
 				o--; /* drop the slash before the removed component */
 		} else {
-			out[o++] = '/';
+			if (o || !relative)
+				out[o++] = '/';
 			memcpy(out + o, s, len);
 			o += len;
 		}
 		s = e;
 	}
-	if (o == 0)
+	if (o == 0 && !relative)
 		out[o++] = '/';
 	/* keep a trailing slash if the input had one (directories) */
 	else if (n > 0 && buf[n - 1] == '/')

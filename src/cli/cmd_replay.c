@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cmd_replay.c - `vigil replay FILE -r RULES...`: evaluates rules over a
+ * .scap capture and prints Falco-format alerts (text or JSON) on stdout;
+ * `--print FORMAT` prints every event instead, sysdig -p style. Engine
+ * options use Falco's names (-o key=value), and Falco's rule selection
+ * flags (-D, -t, -T) work the same.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/options.h"
+#include "engine/engine.h"
+
+/* The suffix Falco's container plugin appends to every rule output. */
+#define SUGGESTED_OUTPUT                                                                                    \
+	"container_id=%container.id container_name=%container.name "                                        \
+	"container_image_repository=%container.image.repository container_image_tag=%container.image.tag " \
+	"k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vigil replay FILE.scap -r RULES... [options]\n"
+		"       vigil replay FILE.scap --print FORMAT [--filter CONDITION]\n"
+		"\n"
+		"Reads a capture (plain or gzip .scap, as written by sysdig, Falco or vigil),\n"
+		"rebuilds process/fd/user state from it, evaluates the rules on every event and\n"
+		"prints alerts on stdout exactly as Falco does.\n"
+		"\n"
+		"options:\n"
+		"  -r, --rules PATH       rules file or directory (repeatable, loaded in order)\n"
+		"  --json                 JSON alerts (same as -o json_output=true)\n"
+		"  -o, --option KEY=VAL   engine option (repeatable):\n"
+		"                           rule_matching=first|all        (first)\n"
+		"                           priority=<min priority>        (debug)\n"
+		"                           json_output=true|false         (false)\n"
+		"                           json_include_output_property=  (true)\n"
+		"                           json_include_tags_property=    (true)\n"
+		"                           json_include_message_property= (false)\n"
+		"                           json_include_output_fields_property= (true)\n"
+		"                           time_format_iso_8601=true|false (false)\n"
+		"                           suggested_output=true|false    (true: append container/k8s fields)\n"
+		"                           evaluate_enter_events=true|false (false: rules see one record per\n"
+		"                             completed syscall, as Falco >= 0.42; true: also the syscall\n"
+		"                             enter events a capture holds, as older Falco did)\n"
+		"  -D SUBSTRING           disable rules whose name contains SUBSTRING (repeatable)\n"
+		"  -t TAG                 only enable rules with TAG (repeatable)\n"
+		"  -T TAG                 disable rules with TAG (repeatable)\n"
+		"  -A                     accepted for Falco compatibility (replay evaluates every event)\n"
+		"  --enter-events         same as -o evaluate_enter_events=true\n"
+		"  -p, --print FORMAT     print each event with a format such as\n"
+		"                         '%%evt.num %%evt.type %%proc.name %%fd.name'; a line is skipped\n"
+		"                         when a field is missing unless FORMAT starts with '*'\n"
+		"  --filter CONDITION     with --print: only events matching CONDITION\n"
+		"  --stats                print counters to stderr at the end\n"
+		"  -h, --help             this help\n");
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rules", required_argument, NULL, 'r' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "option", required_argument, NULL, 'o' },
+		{ "print", required_argument, NULL, 'p' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "enter-events", no_argument, NULL, 'E' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char **rules = calloc((size_t)argc + 1, sizeof(char *));
+	const char **dis = calloc((size_t)argc + 1, sizeof(char *));
+	const char **ten = calloc((size_t)argc + 1, sizeof(char *));
+	const char **tdis = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nrules = 0;
+	const char *print = NULL, *filter = NULL;
+	bool stats = false;
+	struct cli_options opts;
+	struct engine_opts eo;
+	struct ruleset_opts ro;
+	int c, status = 1;
+	char err[1024];
+
+	cli_options_init(&opts);
+	ruleset_opts_init(&ro);
+	engine_opts_init(&eo);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:o:p:D:t:T:Ah", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rules[nrules++] = optarg; break;
+		case 'j': cli_options_set(&opts, "json_output=true", err, sizeof(err)); break;
+		case 'o':
+			if (cli_options_set(&opts, optarg, err, sizeof(err))) {
+				fprintf(stderr, "vigil: %s\n", err);
+				goto out;
+			}
+			break;
+		case 'p': print = optarg; break;
+		case 'f': filter = optarg; break;
+		case 'E': cli_options_set(&opts, "evaluate_enter_events=true", err, sizeof(err)); break;
+		case 'D': dis[ro.ndisable_substr++] = optarg; break;
+		case 't': ten[ro.nenable_tags++] = optarg; break;
+		case 'T': tdis[ro.ndisable_tags++] = optarg; break;
+		case 'A': break;
+		case 's': stats = true; break;
+		case 'h': usage(stdout); status = 0; goto out;
+		default: usage(stderr); status = 2; goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "vigil: replay needs exactly one capture file\n");
+		usage(stderr);
+		status = 2;
+		goto out;
+	}
+	if (!nrules && !print) {
+		fprintf(stderr, "vigil: give rules with -r, or a --print format\n");
+		status = 2;
+		goto out;
+	}
+	ro.disable_substr = dis;
+	ro.enable_tags = ten;
+	ro.disable_tags = tdis;
+	ro.min_priority = opts.min_priority;
+	ro.append_output = opts.suggested_output ? SUGGESTED_OUTPUT : NULL;
+	eo.matching = opts.rule_matching_all ? MATCH_ALL : MATCH_FIRST;
+	eo.evaluate_enter = opts.evaluate_enter_events;
+	eo.alert.json = opts.json_output;
+	eo.alert.json_include_output = opts.json_include_output;
+	eo.alert.json_include_tags = opts.json_include_tags;
+	eo.alert.json_include_message = opts.json_include_message;
+	eo.alert.json_include_output_fields = opts.json_include_output_fields;
+	eo.alert.time_iso8601 = opts.time_iso8601;
+
+	struct ruleset *rs = NULL;
+	if (nrules) {
+		struct diag_list dl;
+		diag_list_init(&dl);
+		rs = ruleset_load(rules, nrules, &ro, &dl);
+		diag_print(&dl, stderr);
+		diag_list_fini(&dl);
+		if (!rs) {
+			fprintf(stderr, "vigil: rules not loaded\n");
+			goto out;
+		}
+	}
+	struct engine e;
+	engine_init(&e, rs, &eo);
+	if (print && engine_set_print(&e, print, filter, stdout, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		engine_fini(&e);
+		ruleset_free(rs);
+		goto out;
+	}
+	int rc = engine_replay(&e, argv[optind], err, sizeof(err));
+	fflush(stdout);
+	if (rc) {
+		fprintf(stderr, "vigil: %s\n", err);
+	} else {
+		status = 0;
+	}
+	if (stats || rc) {
+		fprintf(stderr, "Events detected: %llu\nRule counts by severity:\n", (unsigned long long)e.stats.alerts);
+		for (int p = 0; p < PRIO__COUNT; p++)
+			if (e.stats.alerts_by_prio[p])
+				fprintf(stderr, "   %s: %llu\n", priority_name(p), (unsigned long long)e.stats.alerts_by_prio[p]);
+		if (rs) {
+			fprintf(stderr, "Triggered rules by rule name:\n");
+			for (size_t i = 0; i < rs->nrules; i++)
+				if (rs->rules[i]->matches)
+					fprintf(stderr, "   %s: %llu\n", rs->rules[i]->name,
+						(unsigned long long)rs->rules[i]->matches);
+		}
+		fprintf(stderr, "events: %llu read, %llu evaluated, %llu of unknown types\n",
+			(unsigned long long)(e.stats.events + e.stats.unknown_events), (unsigned long long)e.stats.evaluated,
+			(unsigned long long)e.stats.unknown_events);
+	}
+	engine_fini(&e);
+	ruleset_free(rs);
+out:
+	free(rules);
+	free(dis);
+	free(ten);
+	free(tdis);
+	return status;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * engine.h - the pipeline that every event goes through, whatever its
+ * source: state update, rule evaluation (per event type, first or all
+ * matches), alert formatting and delivery, then deferred state removals.
+ * `vigil replay` drives it from a .scap file; live capture drives it from
+ * the ring buffers.
+ */
+#ifndef VIGIL_ENGINE_H
+#define VIGIL_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "common/arena.h"
+#include "output/alert.h"
+#include "rules/format.h"
+#include "rules/ruleset.h"
+#include "state/state.h"
+
+/* Alert delivery: called with the rule and the formatted line (no newline). */
+typedef void (*alert_sink)(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len);
+
+struct engine_opts {
+	enum match_mode matching;	/* rule_matching: first (default) or all */
+	bool evaluate_enter;		/* also evaluate syscall enter events (pre-0.42 Falco) */
+	struct alert_opts alert;
+};
+
+void engine_opts_init(struct engine_opts *o);
+
+struct engine_stats {
+	uint64_t events;		/* events read */
+	uint64_t evaluated;		/* events the rules saw */
+	uint64_t alerts;
+	uint64_t alerts_by_prio[PRIO__COUNT];
+	uint64_t unknown_events;	/* event codes vigil does not know */
+};
+
+struct engine {
+	struct state st;
+	struct ruleset *rs;		/* borrowed; may be NULL (print only) */
+	struct fctx fc;
+	struct engine_opts opts;
+	alert_sink sink;
+	void *sink_ud;
+	/* --print */
+	struct arena print_arena;
+	struct filter_ctx print_fc;
+	struct format *print_fmt;
+	bool print_missing_ok;		/* format started with '*': print <NA> */
+	struct cnode *print_filter;
+	FILE *print_out;
+	struct strbuf line;
+	struct engine_stats stats;
+	uint64_t seq;			/* evt.num of the last event read */
+};
+
+void engine_init(struct engine *e, struct ruleset *rs, const struct engine_opts *o);
+void engine_fini(struct engine *e);
+
+/* Print every event that passes `filter` (may be NULL) with `format`
+ * (sysdig -p style). Returns 0 or -EINVAL with a message in err. */
+int engine_set_print(struct engine *e, const char *format, const char *filter, FILE *out, char *err, size_t errlen);
+
+/* Run one event through the pipeline. */
+void engine_event(struct engine *e, struct event *ev);
+
+/* Replay a capture file. Returns 0, or a negative errno with a message
+ * (naming the byte offset for corrupt input) in err. */
+int engine_replay(struct engine *e, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * alert.h - an alert as Falco prints it: the text line
+ * `<time>: <Priority> <output>` (JSON-escaped, one line) or the JSON object
+ * with sorted keys (hostname, output, output_fields, priority, rule, source,
+ * tags, time), typed output_fields and evt.time.
+ */
+#ifndef VIGIL_ALERT_H
+#define VIGIL_ALERT_H
+
+#include <stdbool.h>
+#include "common/strbuf.h"
+#include "rules/ruleset.h"
+
+struct alert_opts {
+	bool json;
+	bool json_include_output;		/* json_include_output_property (true) */
+	bool json_include_tags;			/* json_include_tags_property (true) */
+	bool json_include_message;		/* json_include_message_property (false) */
+	bool json_include_output_fields;	/* json_include_output_fields_property (true) */
+	bool time_iso8601;			/* time_format_iso_8601 (false) */
+	const char *hostname;			/* FALCO_HOSTNAME, or the host name */
+};
+
+void alert_opts_init(struct alert_opts *o);
+
+/* Format one alert for the rule that matched c->ev into out (no newline). */
+void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *out);
+
+/* Append s (n bytes) as the inside of a JSON string: quotes, backslashes and
+ * control characters escaped, invalid UTF-8 replaced with U+FFFD. */
+void json_escape(struct strbuf *out, const char *s, size_t n);
+
+#endif
