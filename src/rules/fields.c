@@ -224,7 +224,9 @@ static void join_nul(struct strbuf *sb, const char *p, size_t n, char sep)
 {
 	size_t start = sb->len;
 	strbuf_add(sb, p, n);
-	while (sb->len > start && sb->buf[sb->len - 1] == 0)
+	/* each NUL ends one argument: only the last one is dropped, so empty
+	 * arguments still show as spaces (as libsinsp's argument vector does) */
+	if (sb->len > start && sb->buf[sb->len - 1] == 0)
 		sb->len--;
 	for (size_t i = start; i < sb->len; i++)
 		if (sb->buf[i] == 0)
@@ -323,10 +325,13 @@ static const struct ev_param *res_param(const struct event *ev)
 {
 	if (!VG_EV_IS_EXIT(ev->type) || ev->nparams == 0 || !ev->params[0].val)
 		return NULL;
-	uint8_t t = ev->info->params[0].type;
-	if (t == VG_PT_ERRNO || t == VG_PT_FD || t == VG_PT_PID)
+	switch (ev->info->params[0].type) {
+	case VG_PT_ERRNO: case VG_PT_FD: case VG_PT_PID: case VG_PT_INT64: case VG_PT_UINT64:
+	case VG_PT_INT32: case VG_PT_UINT32:
 		return &ev->params[0];
-	return NULL;
+	default:
+		return NULL;
+	}
 }
 
 static const char *evt_type_name(const struct event *ev)
@@ -469,7 +474,7 @@ static bool abs_path(struct fctx *c, const char *pname, const char *dirname, str
 	strbuf_add(sb, p->val, n);
 	if (raw)
 		return v_sb(o, sb);
-	const char *base = ev->thread && ev->thread->cwd ? ev->thread->cwd : "/";
+	const char *base = ev->thread && ev->thread->cwd ? ev->thread->cwd : "";
 	struct strbuf *dir = scratch(c);
 	if (sb->buf[0] != '/' && dirname) {
 		int64_t dfd = -100;
@@ -968,7 +973,10 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 		}
 		return false;
 	case FLD_PROC_CWD:
-		return t && v_str(o, proc_main(c, t)->cwd ? proc_main(c, t)->cwd : t->cwd);
+		if (!t)
+			return false;
+		a = proc_main(c, t);
+		return v_str(o, a->cwd ? a->cwd : t->cwd ? t->cwd : "");
 	case FLD_PROC_LOGINSHELLID: {
 		if (!t)
 			return false;
@@ -1139,7 +1147,7 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 
 	/* ---- user / group ---- */
 	case FLD_USER_UID:
-		return t && t->uid != UINT32_MAX && v_u64(o, VG_PT_UINT32, t->uid);
+		return t && v_u64(o, VG_PT_UINT32, t->uid);
 	case FLD_USER_NAME:
 		ui = t ? state_user(c->st, t->uid) : NULL;
 		return ui && v_str(o, ui->name);
@@ -1157,7 +1165,7 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 		ui = state_user(c->st, t->loginuid);
 		return ui && v_str(o, ui->name);
 	case FLD_GROUP_GID:
-		return t && t->gid != UINT32_MAX && v_u64(o, VG_PT_UINT32, t->gid);
+		return t && v_u64(o, VG_PT_UINT32, t->gid);
 	case FLD_GROUP_NAME:
 		gi = t ? state_group(c->st, t->gid) : NULL;
 		return gi && v_str(o, gi->name);

@@ -308,7 +308,8 @@ static void parse_open(struct state *st, struct thread *t, struct event *ev)
 	p_u64(ev, "ino", &ino);
 
 	char *raw = xstrndup(name, nlen);
-	const char *base = t->cwd;
+	struct thread *m = state_main_thread(st, t);
+	const char *base = m->cwd ? m->cwd : t->cwd;
 	char *dirbuf = NULL;
 	if (raw[0] != '/' && dirfd != AT_FDCWD_PPM && ev->info->params[0].type == VG_PT_FD) {
 		struct fdinfo *d = fd_lookup(st, t, dirfd);
@@ -322,7 +323,7 @@ static void parse_open(struct state *st, struct thread *t, struct event *ev)
 			base = dirbuf;
 		}
 	}
-	char *full = path_resolve(base ? base : "/", raw);
+	char *full = path_resolve(base ? base : "", raw);
 	free(dirbuf);
 
 	struct fdinfo *fi;
@@ -399,25 +400,30 @@ static void parse_socketpair(struct state *st, struct thread *t, struct event *e
 	struct fdinfo *a = fd_add(st, t, fd1, FDK_UNIX_SOCK);
 	a->unix_src = src;
 	a->unix_dst = peer;
-	fdinfo_render_unix(a, "", 0);
 	struct fdinfo *b = fd_add(st, t, fd2, FDK_UNIX_SOCK);
 	b->unix_src = peer;
 	b->unix_dst = src;
-	fdinfo_render_unix(b, "", 0);
+	set_fd(ev, fd1, a);
 }
 
+/* The fd an event uses: from the paired enter event when the capture holds
+ * one (libsinsp's "last event fd"), else from the event's own parameter. */
 static int64_t event_fd(const struct event *ev)
 {
 	int64_t fd = -1;
-	int i = g_ptab.fd_idx[ev->type];
-	if (i >= 0 && (uint32_t)i < ev->nparams && ev_param_s64(&ev->params[i], &fd))
-		return fd;
+	int i;
 	if (ev->enter) {
 		i = g_ptab.fd_idx[ev->enter->type];
 		if (i >= 0 && (uint32_t)i < ev->enter->nparams && ev_param_s64(&ev->enter->params[i], &fd))
 			return fd;
+		return -1;
 	}
-	return -1;
+	i = g_ptab.fd_idx[ev->type];
+	if (i >= 0 && (uint32_t)i < ev->nparams && ev_param_s64(&ev->params[i], &fd))
+		return fd;
+	/* an exit whose enter event is not in the capture and that carries no
+	 * fd: libsinsp's per-thread "last fd" starts at 0 */
+	return VG_EV_IS_EXIT(ev->type) ? 0 : -1;
 }
 
 static void parse_bind(struct state *st, struct thread *t, struct event *ev, struct fdinfo *fi)
@@ -476,12 +482,27 @@ static void parse_connect(struct state *st, struct event *ev, struct fdinfo *fi)
 	fi->flags &= (uint16_t)~FDF_SOCKET_PENDING;
 }
 
-static void parse_accept(struct state *st, struct thread *t, struct event *ev)
+static void parse_accept(struct state *st, struct thread *t, struct event *ev, struct fdinfo *lfi)
 {
 	int64_t fd = -1;
 	ev_res(ev, &fd);
-	if (fd < 0)
+	if (fd < 0) {
+		/* a failed accept refers to no new fd: show the listening socket's
+		 * type with the (empty) tuple, as libsinsp does */
+		struct fdinfo *tmp = &st->scratch_fd;
+		free(tmp->name);
+		free(tmp->nameraw);
+		memset(tmp, 0, sizeof(*tmp));
+		tmp->fd = -1;
+		tmp->kind = lfi && lfi->kind ? (lfi->kind == FDK_IPV6_SERVSOCK ? FDK_IPV6_SOCK :
+						  lfi->kind == FDK_IPV4_SERVSOCK ? FDK_IPV4_SOCK : lfi->kind) : FDK_IPV4_SOCK;
+		const struct ev_param *tp = P(ev, "tuple");
+		tmp->name = xstrdup(tp ? "" : "NULL");
+		if (tp)
+			apply_tuple(tmp, tp);
+		set_fd(ev, -1, tmp);
 		return;
+	}
 	struct fdinfo *fi = fd_add(st, t, fd, FDK_UNKNOWN);
 	const struct ev_param *tp = P(ev, "tuple");
 	apply_tuple(fi, tp);
@@ -506,7 +527,8 @@ static bool tuple_is_reverse(const struct fdinfo *fi, const struct ev_param *p)
 
 static void parse_io_tuple(struct event *ev, struct fdinfo *fi)
 {
-	if (!fi || (fi->kind != FDK_IPV4_SOCK && fi->kind != FDK_IPV6_SOCK))
+	if (!fi || (fi->kind != FDK_IPV4_SOCK && fi->kind != FDK_IPV6_SOCK && fi->kind != FDK_IPV4_SERVSOCK &&
+		    fi->kind != FDK_IPV6_SERVSOCK))
 		return;
 	const struct ev_param *tp = P(ev, "tuple");
 	if (!tp || tp->len < 13)
@@ -587,7 +609,7 @@ static void parse_chdir(struct state *st, struct thread *t, struct event *ev)
 	if (res < 0 || !p_str(ev, "path", &path, &n))
 		return;
 	char *p = xstrndup(path, n);
-	char *full = path_resolve(t->cwd ? t->cwd : "/", p);
+	char *full = path_resolve(t->cwd ? t->cwd : "", p);
 	struct thread *m = state_main_thread(st, t);
 	set_cwd(m, full, strlen(full));
 	if (m != t)
@@ -713,6 +735,11 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 		c->fdt = NULL;
 		if (flags & VG_CL_CLONE_THREAD) {
 			struct thread *leader = state_thread(st, c->pid);
+			if (!leader && c->pid != c->tid) {
+				/* the process was never seen: stand in for its main thread */
+				leader = thread_new(st, c->pid);
+				leader->fdt = fdtable_new();
+			}
 			if (leader && leader != c)
 				c->fdt = fdt_of(st, leader), c->fdt->refs++;
 		} else if (parent) {
@@ -792,8 +819,7 @@ static void parse_execve(struct state *st, struct thread *t, struct event *ev)
 		set_buf(&t->args, &t->args_len, (const char *)a->val, a->len);
 	else
 		set_buf(&t->args, &t->args_len, "", 0);
-	if (p_str(ev, "cwd", &s, &n))
-		set_cwd(t, s, n);
+	/* the working directory survives execve: the cwd parameter is not used */
 	const struct ev_param *e = P(ev, "env");
 	if (e)
 		set_buf(&t->env, &t->env_len, (const char *)e->val, e->len);
@@ -846,7 +872,7 @@ static void parse_execve(struct state *st, struct thread *t, struct event *ev)
 		set_str(&t->exepath, s, n);
 	} else if (p_str(ev, "filename", &s, &n) && n) {
 		char *f = xstrndup(s, n);
-		char *full = path_resolve(t->cwd ? t->cwd : "/", f);
+		char *full = path_resolve(t->cwd ? t->cwd : "", f);
 		free(t->exepath);
 		t->exepath = full;
 		free(f);
@@ -986,7 +1012,7 @@ void state_event_pre(struct state *st, struct event *ev)
 	case PK_SOCKETPAIR: parse_socketpair(st, t, ev); break;
 	case PK_BIND: parse_bind(st, t, ev, fi); break;
 	case PK_CONNECT: parse_connect(st, ev, fi); break;
-	case PK_ACCEPT: parse_accept(st, t, ev); break;
+	case PK_ACCEPT: parse_accept(st, t, ev, fi); break;
 	case PK_IO_TUPLE: parse_io_tuple(ev, fi); break;
 	case PK_CLOSE: {
 		int64_t res = -1;

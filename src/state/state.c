@@ -180,10 +180,14 @@ char *path_resolve(const char *cwd, const char *path)
 	n += pl;
 	buf[n] = 0;
 
-	/* normalise in place: collapse //, /./ and /dir/../ */
-	char *out = xmalloc(n + 2);
+	/* normalise: collapse //, /./ and /dir/../; a leading "//" (and only
+	 * exactly two) is kept, as POSIX allows and libsinsp does */
+	char *out = xmalloc(n + 3);
 	size_t o = 0;
 	const char *s = buf;
+	if (buf[0] == '/' && buf[1] == '/' && buf[2] != '/') {
+		out[o++] = '/';
+	}
 	while (*s) {
 		while (*s == '/')
 			s++;
@@ -209,9 +213,6 @@ char *path_resolve(const char *cwd, const char *path)
 		s = e;
 	}
 	if (o == 0 && !relative)
-		out[o++] = '/';
-	/* keep a trailing slash if the input had one (directories) */
-	else if (n > 0 && buf[n - 1] == '/')
 		out[o++] = '/';
 	out[o] = 0;
 	free(buf);
@@ -440,9 +441,31 @@ int state_add_fd(struct state *st, uint64_t tid, const struct scap_fd_entry *e)
 	fi->name = dup_str(e->name.p, e->name.len);
 	if (fi->kind == FDK_IPV4_SERVSOCK || fi->kind == FDK_IPV6_SERVSOCK)
 		fi->flags |= FDF_ROLE_SERVER;
+	if ((fi->kind == FDK_IPV4_SOCK || fi->kind == FDK_IPV6_SOCK) && fi->sport < fi->dport) {
+		/* fd lists give (local, remote); show (client, server) with the
+		 * lower port as the server, as libsinsp does */
+		uint8_t tmp[16];
+		memcpy(tmp, fi->sip, 16);
+		memcpy(fi->sip, fi->dip, 16);
+		memcpy(fi->dip, tmp, 16);
+		uint16_t p = fi->sport;
+		fi->sport = fi->dport;
+		fi->dport = p;
+		fi->flags |= FDF_ROLE_SERVER;
+	} else if (fi->kind == FDK_IPV4_SOCK || fi->kind == FDK_IPV6_SOCK) {
+		fi->flags |= FDF_ROLE_CLIENT;
+	}
+	if (fi->l4proto == L4_TCP && (fi->kind == FDK_IPV4_SOCK || fi->kind == FDK_IPV6_SOCK))
+		fi->flags |= FDF_CONNECTED;
 	fdinfo_render_name(fi);
-	if (fi->kind == FDK_UNIX_SOCK)
-		fdinfo_render_unix(fi, e->name.p, e->name.len);
+	if (fi->kind == FDK_UNIX_SOCK) {
+		/* fd lists carry the socket's path as /proc shows it */
+		size_t n = e->name.len;
+		while (n && (e->name.p[n - 1] == '\n' || e->name.p[n - 1] == ' '))
+			n--;
+		free(fi->name);
+		fi->name = dup_str(e->name.p, n);
+	}
 	struct fdinfo *old = u64map_put(&m->fdt->fds, (uint64_t)e->fd, fi);
 	fdinfo_free(old);
 	return 0;

@@ -50,8 +50,8 @@ enum fd_kind {
 	FDK_PIDFD = 21,
 };
 
-/* IP protocols as stored in fd infos. */
-enum { L4_UNKNOWN = 0, L4_TCP = 6, L4_UDP = 17, L4_ICMP = 1, L4_RAW = 255 };
+/* IP protocols as stored in fd infos (the scap encoding, as in fd lists). */
+enum { L4_UNKNOWN = 0, L4_NA = 1, L4_TCP = 2, L4_UDP = 3, L4_ICMP = 4, L4_RAW = 5 };
 
 /* fdinfo.flags */
 enum fdinfo_flags {
