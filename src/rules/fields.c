@@ -608,7 +608,8 @@ static struct container_info *cont(struct fctx *c)
 	struct thread *t = c->ev->thread;
 	if (!t)
 		return NULL;
-	return state_container((struct state *)c->st, proc_main(c, t));
+	/* the thread's own cgroups; its main thread's when it has none */
+	return state_container((struct state *)c->st, t->cgroups_len ? t : proc_main(c, t));
 }
 
 static const struct container_mount *mount_sel(const struct container_info *ci, const struct field_ref *ref,

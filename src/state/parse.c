@@ -724,6 +724,12 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 			return; /* already created from the parent's side */
 		struct thread *parent = state_thread(st, ptid);
 		inherit(st, c, parent);
+		if (!parent) {
+			/* libsinsp: a new process of an unknown parent starts at 0; a new
+			 * thread takes its process's value */
+			struct thread *leader = (flags & VG_CL_CLONE_THREAD) ? state_thread(st, pid) : NULL;
+			c->loginuid = (flags & VG_CL_CLONE_THREAD) ? (leader ? leader->loginuid : UINT32_MAX) : 0;
+		}
 		clone_params(c, ev);
 		c->pid = pid >= 0 ? pid : c->tid;
 		c->ptid = ptid;
