@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "engine/engine.h"
@@ -20,6 +21,58 @@
 	"container_id=%container.id container_name=%container.name "                                        \
 	"container_image_repository=%container.image.repository container_image_tag=%container.image.tag " \
 	"k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name"
+
+/* Where alerts go during a replay: stdout and/or an appended file. */
+struct replay_sink {
+	bool to_stdout;
+	FILE *file;
+	const char *program;	/* program_output: a shell command fed the alerts */
+	bool keep_alive;
+	FILE *pipe;
+};
+
+static void replay_sink(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+{
+	struct replay_sink *s = ud;
+	(void)r;
+	(void)ev;
+	if (s->to_stdout) {
+		fwrite(line, 1, len, stdout);
+		fputc('\n', stdout);
+	}
+	if (s->file) {
+		fwrite(line, 1, len, s->file);
+		fputc('\n', s->file);
+	}
+	if (s->program) {
+		if (!s->pipe)
+			s->pipe = popen(s->program, "w");
+		if (s->pipe) {
+			fwrite(line, 1, len, s->pipe);
+			fputc('\n', s->pipe);
+			if (!s->keep_alive) {
+				pclose(s->pipe);
+				s->pipe = NULL;
+			}
+		}
+	}
+}
+
+/* The first line of the log, timestamped like Falco's. */
+static void log_start(const struct cli_options *o, const char *file)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char buf[64];
+	if (o->time_iso8601) {
+		gmtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S+0000", &tm);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Y", &tm);
+	}
+	fprintf(stderr, "%s: vigil version %s, replaying %s\n", buf, VIGIL_VERSION, file);
+}
 
 static void usage(FILE *f)
 {
@@ -33,6 +86,8 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"  -r, --rules PATH       rules file or directory (repeatable, loaded in order)\n"
+		"  -c, --config FILE      a falco.yaml-style configuration (json_output, priority,\n"
+		"                         rule_matching, stdout_output, file_output, syscall_event_drops...)\n"
 		"  --json                 JSON alerts (same as -o json_output=true)\n"
 		"  -o, --option KEY=VAL   engine option (repeatable):\n"
 		"                           rule_matching=first|all        (first)\n"
@@ -64,6 +119,7 @@ int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "rules", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "option", required_argument, NULL, 'o' },
 		{ "print", required_argument, NULL, 'p' },
@@ -90,9 +146,27 @@ int cmd_replay(int argc, char **argv)
 	ruleset_opts_init(&ro);
 	engine_opts_init(&eo);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:o:p:D:t:T:Ah", longopts, NULL)) != -1) {
+	/* the configuration file applies first, -o options override it */
+	for (int i = 1; i < argc; i++) {
+		const char *cfg = NULL;
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+			cfg = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			cfg = argv[i] + 9;
+		if (cfg) {
+			struct diag_list dl;
+			diag_list_init(&dl);
+			int lrc = cli_options_load(&opts, cfg, &dl);
+			diag_print(&dl, stderr);
+			diag_list_fini(&dl);
+			if (lrc)
+				goto out;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "r:c:o:p:D:t:T:Ah", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rules[nrules++] = optarg; break;
+		case 'c': break;
 		case 'j': cli_options_set(&opts, "json_output=true", err, sizeof(err)); break;
 		case 'o':
 			if (cli_options_set(&opts, optarg, err, sizeof(err))) {
@@ -111,6 +185,14 @@ int cmd_replay(int argc, char **argv)
 		case 'h': usage(stdout); status = 0; goto out;
 		default: usage(stderr); status = 2; goto out;
 		}
+	}
+	if (cli_options_validate(&opts, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		goto out;
+	}
+	if (!nrules && !print) {
+		for (int i = 0; i < opts.nrules_files; i++)
+			rules[nrules++] = opts.rules_files[i];
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "vigil: replay needs exactly one capture file\n");
@@ -150,7 +232,20 @@ int cmd_replay(int argc, char **argv)
 		}
 	}
 	struct engine e;
+	struct replay_sink sink = { opts.stdout_output, NULL, NULL, opts.program_output_keep_alive, NULL };
+	if (opts.program_output && opts.program_output_cmd[0])
+		sink.program = opts.program_output_cmd;
+	if (opts.file_output && !(sink.file = fopen(opts.file_output_name, "a"))) {
+		fprintf(stderr, "vigil: file_output: cannot open %s: %s\n", opts.file_output_name, strerror(errno));
+		ruleset_free(rs);
+		goto out;
+	}
+	log_start(&opts, argv[optind]);
 	engine_init(&e, rs, &eo);
+	e.sink = replay_sink;
+	e.sink_ud = &sink;
+	if (opts.drops_simulate)
+		engine_set_drops(&e, opts.drops_threshold, opts.drops_actions, opts.drops_rate, opts.drops_max_burst, true);
 	if (print && engine_set_print(&e, print, filter, stdout, err, sizeof(err))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		engine_fini(&e);
@@ -159,11 +254,18 @@ int cmd_replay(int argc, char **argv)
 	}
 	int rc = engine_replay(&e, argv[optind], err, sizeof(err));
 	fflush(stdout);
+	if (sink.file)
+		fclose(sink.file);
+	if (sink.pipe)
+		pclose(sink.pipe);
 	if (rc) {
 		fprintf(stderr, "vigil: %s\n", err);
 	} else {
-		status = 0;
+		status = e.exit_status;
 	}
+	if (e.drops_enabled && e.drops.occurrences)
+		fprintf(stderr, "event drop detected: %llu occurrences\nnum times actions taken: %llu\n",
+			(unsigned long long)e.drops.occurrences, (unsigned long long)e.drops.actions_taken);
 	if (stats || rc) {
 		fprintf(stderr, "Events detected: %llu\nRule counts by severity:\n", (unsigned long long)e.stats.alerts);
 		for (int p = 0; p < PRIO__COUNT; p++)

@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stddef.h>
 #include <string.h>
+#include <stdlib.h>
+#include <yaml.h>
 #include "cli/options.h"
+#include "common/diag.h"
+#include "engine/drops.h"
 #include "rules/ruleset.h"
 
 void cli_options_init(struct cli_options *o)
@@ -15,6 +19,61 @@ void cli_options_init(struct cli_options *o)
 	o->json_include_output_fields = true;
 	o->suggested_output = true;
 	o->min_priority = PRIO_DEBUG;
+	o->stdout_output = true;
+	snprintf(o->file_output_name, sizeof(o->file_output_name), "./events.txt");
+	o->drops_threshold = 0.1;
+	o->drops_actions = DROP_ACT_LOG | DROP_ACT_ALERT;
+	o->drops_rate = 0.03333;
+	o->drops_max_burst = 1;
+}
+
+static int set_double(double *dst, const char *key, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	double d = strtod(v, &end);
+	if (!*v || *end) {
+		snprintf(err, errlen, "option %s: '%s' is not a number", key, v);
+		return -EINVAL;
+	}
+	*dst = d;
+	return 0;
+}
+
+static int set_actions(unsigned *dst, const char *v, char *err, size_t errlen)
+{
+	static const struct { const char *n; unsigned a; } acts[] = {
+		{ "ignore", DROP_ACT_IGNORE }, { "log", DROP_ACT_LOG }, { "alert", DROP_ACT_ALERT }, { "exit", DROP_ACT_EXIT },
+	};
+	unsigned a = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+		size_t i;
+		for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+			if (!strcmp(acts[i].n, tok))
+				break;
+		if (i == sizeof(acts) / sizeof(acts[0])) {
+			snprintf(err, errlen, "syscall_event_drops.actions: unknown action '%s' (ignore, log, alert, exit)", tok);
+			return -EINVAL;
+		}
+		a |= acts[i].a;
+	}
+	*dst = a;
+	return 0;
+}
+
+int cli_options_validate(const struct cli_options *o, char *err, size_t errlen)
+{
+	if (o->drops_threshold < 0 || o->drops_threshold > 1) {
+		snprintf(err, errlen, "syscall event drops threshold must be a double in the range [0, 1]");
+		return -EINVAL;
+	}
+	if ((o->drops_actions & DROP_ACT_IGNORE) && (o->drops_actions & ~DROP_ACT_IGNORE)) {
+		const char *other = (o->drops_actions & DROP_ACT_LOG) ? "log" : (o->drops_actions & DROP_ACT_ALERT) ? "alert" : "exit";
+		snprintf(err, errlen, "syscall event drop action \"%s\" does not make sense with the \"ignore\" action", other);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int set_bool(bool *dst, const char *key, const char *v, char *err, size_t errlen)
@@ -55,6 +114,12 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 		{ "evaluate_enter_events", offsetof(struct cli_options, evaluate_enter_events) },
 		{ "suggested_output", offsetof(struct cli_options, suggested_output) },
 		{ "append_output.suggested_output", offsetof(struct cli_options, suggested_output) },
+		{ "stdout_output.enabled", offsetof(struct cli_options, stdout_output) },
+		{ "file_output.enabled", offsetof(struct cli_options, file_output) },
+		{ "file_output.keep_alive", offsetof(struct cli_options, file_output_keep_alive) },
+		{ "program_output.enabled", offsetof(struct cli_options, program_output) },
+		{ "program_output.keep_alive", offsetof(struct cli_options, program_output_keep_alive) },
+		{ "syscall_event_drops.simulate_drops", offsetof(struct cli_options, drops_simulate) },
 	};
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		if (!strcmp(key, bools[i].key))
@@ -67,6 +132,30 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 		snprintf(err, errlen, "option rule_matching: '%s' is not 'first' or 'all'", v);
 		return -EINVAL;
 	}
+	if (!strcmp(key, "program_output.program")) {
+		snprintf(o->program_output_cmd, sizeof(o->program_output_cmd), "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "file_output.filename")) {
+		snprintf(o->file_output_name, sizeof(o->file_output_name), "%s", v);
+		return 0;
+	}
+	if (!strcmp(key, "syscall_event_drops.threshold"))
+		return set_double(&o->drops_threshold, key, v, err, errlen);
+	if (!strcmp(key, "syscall_event_drops.rate"))
+		return set_double(&o->drops_rate, key, v, err, errlen);
+	if (!strcmp(key, "syscall_event_drops.max_burst"))
+		return set_double(&o->drops_max_burst, key, v, err, errlen);
+	if (!strcmp(key, "syscall_event_drops.actions"))
+		return set_actions(&o->drops_actions, v, err, errlen);
+	if (!strcmp(key, "rules_file") || !strcmp(key, "rules_files")) {
+		char buf[4096];
+		snprintf(buf, sizeof(buf), "%s", v);
+		o->nrules_files = 0;
+		for (char *tok = strtok(buf, ","); tok && o->nrules_files < 16; tok = strtok(NULL, ","))
+			snprintf(o->rules_files[o->nrules_files++], sizeof(o->rules_files[0]), "%s", tok);
+		return 0;
+	}
 	if (!strcmp(key, "priority")) {
 		int p = priority_parse(v);
 		if (p < 0) {
@@ -78,4 +167,98 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 	}
 	snprintf(err, errlen, "unknown option '%s'", key);
 	return -EINVAL;
+}
+
+/* Keys of falco.yaml that vigil accepts but that do not change a replay. */
+static bool accepted_key(const char *key, const char *v)
+{
+	static const char *const keys[] = { "log_stderr", "log_syslog", "log_level", "libs_logger.enabled",
+					    "libs_logger.severity", "buffered_outputs", "output_timeout",
+					    "watch_config_files", "syslog_output.enabled", "http_output.enabled",
+					    "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
+					    "metrics.enabled", "outputs.rate", "outputs.max_burst", NULL };
+	for (size_t i = 0; keys[i]; i++)
+		if (!strcmp(keys[i], key))
+			return true;
+	(void)v;
+	return false;
+}
+
+static void flatten(struct cli_options *o, const char *path, yaml_document_t *d, yaml_node_t *n, const char *prefix,
+		    struct diag_list *dl, int *rc)
+{
+	char key[256], err[300];
+	if (n->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(d, p->key), *v = yaml_document_get_node(d, p->value);
+			if (!k || k->type != YAML_SCALAR_NODE)
+				continue;
+			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", (const char *)k->data.scalar.value);
+			flatten(o, path, d, v, key, dl, rc);
+		}
+		return;
+	}
+	char val[4096] = "";
+	if (n->type == YAML_SEQUENCE_NODE) {
+		size_t len = 0;
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it);
+			if (!e || e->type != YAML_SCALAR_NODE) {
+				diag_add(dl, DIAG_WARNING, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, NULL, 1,
+					 "configuration key '%s': structured lists are not supported here; ignored", prefix);
+				return;
+			}
+			len += (size_t)snprintf(val + len, sizeof(val) - len, "%s%s", len ? "," : "",
+						(const char *)e->data.scalar.value);
+			if (len >= sizeof(val))
+				break;
+		}
+	} else {
+		snprintf(val, sizeof(val), "%s", (const char *)n->data.scalar.value);
+	}
+	snprintf(key, sizeof(key), "%s=%s", prefix, val);
+	int r = cli_options_set(o, key, err, sizeof(err));
+	if (r == 0)
+		return;
+	if (!strncmp(err, "unknown option", 14)) {
+		if (!accepted_key(prefix, val))
+			diag_add(dl, DIAG_WARNING, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, NULL, 1,
+				 "configuration key '%s' is not used by vigil replay", prefix);
+		return;
+	}
+	diag_add(dl, DIAG_ERROR, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, NULL, 1, "%s", err);
+	*rc = -EINVAL;
+}
+
+int cli_options_load(struct cli_options *o, const char *path, struct diag_list *dl)
+{
+	FILE *f = fopen(path, "rb");
+	yaml_parser_t p;
+	yaml_document_t d;
+	int rc = 0;
+
+	if (!f) {
+		diag_add(dl, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read configuration: %s", strerror(errno));
+		return -errno;
+	}
+	yaml_parser_initialize(&p);
+	yaml_parser_set_input_file(&p, f);
+	if (!yaml_parser_load(&p, &d)) {
+		diag_add(dl, DIAG_ERROR, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1, NULL, 1,
+			 "invalid YAML: %s", p.problem ? p.problem : "parse error");
+		rc = -EINVAL;
+	} else {
+		yaml_node_t *root = yaml_document_get_root_node(&d);
+		if (root && root->type == YAML_MAPPING_NODE)
+			flatten(o, path, &d, root, "", dl, &rc);
+		else if (root && !(root->type == YAML_SCALAR_NODE && !*root->data.scalar.value)) {
+			diag_add(dl, DIAG_ERROR, path, (int)root->start_mark.line + 1, (int)root->start_mark.column + 1, NULL, 1,
+				 "a configuration file must be a map of keys");
+			rc = -EINVAL;
+		}
+		yaml_document_delete(&d);
+	}
+	yaml_parser_delete(&p);
+	fclose(f);
+	return rc;
 }

@@ -20,10 +20,37 @@ struct cli_options {
 	bool evaluate_enter_events;
 	bool suggested_output;
 	int min_priority;
+	/* outputs */
+	bool stdout_output;
+	bool file_output;
+	char file_output_name[512];
+	bool file_output_keep_alive;
+	bool program_output;
+	char program_output_cmd[1024];
+	bool program_output_keep_alive;
+	/* syscall_event_drops */
+	double drops_threshold;
+	unsigned drops_actions;		/* enum drop_action bits */
+	double drops_rate;
+	double drops_max_burst;
+	bool drops_simulate;
+	/* rules_files from a configuration file (used when no -r is given) */
+	char rules_files[16][512];
+	int nrules_files;
 };
 
 void cli_options_init(struct cli_options *o);
 /* Apply "key=value". Returns 0, or -EINVAL with a message in err. */
 int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t errlen);
+
+/* Load a falco.yaml-style configuration file: every scalar becomes
+ * "dotted.key=value". Keys vigil does not implement are reported as warnings
+ * through the diagnostics list (file:line:col); bad values are errors.
+ * Returns 0 or -EINVAL. */
+struct diag_list;
+int cli_options_load(struct cli_options *o, const char *path, struct diag_list *dl);
+
+/* Check cross-key constraints (drop actions, thresholds). */
+int cli_options_validate(const struct cli_options *o, char *err, size_t errlen);
 
 #endif

@@ -77,11 +77,44 @@ int engine_set_print(struct engine *e, const char *format, const char *filter, F
 	return 0;
 }
 
+void engine_set_drops(struct engine *e, double threshold, unsigned actions, double rate, double max_burst,
+		      bool simulate)
+{
+	drop_mgr_init(&e->drops, threshold, actions, rate, max_burst, simulate);
+	e->drops_enabled = true;
+}
+
+static void drop_actions(struct engine *e, const struct event *ev, unsigned act, uint64_t d_drops, uint64_t d_evts)
+{
+	char msg[256];
+	snprintf(msg, sizeof(msg), "Falco internal: syscall event drop. %llu system calls dropped in last second.",
+		 (unsigned long long)d_drops);
+	if (act & (DROP_ACT_LOG | DROP_ACT_EXIT))
+		fprintf(stderr, "%s\n", msg);
+	if (act & DROP_ACT_ALERT) {
+		strbuf_reset(&e->line);
+		alert_format_internal(&e->opts.alert, ev->ts, PRIO_CRITICAL, "Falco internal: syscall event drop", msg,
+				      d_drops, d_evts, &e->line);
+		e->sink(e->sink_ud, NULL, ev, e->line.buf, e->line.len);
+	}
+	if (act & DROP_ACT_EXIT) {
+		fprintf(stderr, "Exiting.\n");
+		e->stop = true;
+		e->exit_status = 1;
+	}
+}
+
 void engine_event(struct engine *e, struct event *ev)
 {
 	bool exit = VG_EV_IS_EXIT(ev->type);
 
 	e->stats.events++;
+	if (e->drops_enabled) {
+		uint64_t dd = 0, de = 0;
+		unsigned act = drop_mgr_check(&e->drops, ev->ts, e->stats.events, e->n_drops, &dd, &de);
+		if (act)
+			drop_actions(e, ev, act, dd, de);
+	}
 	state_event_pre(&e->st, ev);
 	e->fc.ev = ev;
 	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) || (!exit && !e->opts.evaluate_enter))
@@ -138,11 +171,11 @@ int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 	struct scap_block b;
 	struct scap_meta_cb cb = { &e->st, meta_proc, meta_fd, meta_user, meta_group };
 	struct event ev;
-	int rc;
+	int rc = 0;
 
 	if (!r)
 		return -(errno ? errno : EINVAL);
-	while ((rc = scap_reader__next_block(r, &b)) > 0) {
+	while (!e->stop && (rc = scap_reader__next_block(r, &b)) > 0) {
 		int prc = 0;
 		switch (b.type) {
 		case SCAP_BT_MI: case SCAP_BT_MI_INT: {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "common/arena.h"
+#include "engine/drops.h"
 #include "output/alert.h"
 #include "rules/format.h"
 #include "rules/ruleset.h"
@@ -54,7 +55,17 @@ struct engine {
 	struct strbuf line;
 	struct engine_stats stats;
 	uint64_t seq;			/* evt.num of the last event read */
+	/* syscall_event_drops */
+	struct drop_mgr drops;
+	bool drops_enabled;
+	uint64_t n_drops;		/* events lost by the source (live capture) */
+	bool stop;			/* an action asked the run to end (exit) */
+	int exit_status;
 };
+
+/* Enable drop monitoring with Falco's syscall_event_drops settings. */
+void engine_set_drops(struct engine *e, double threshold, unsigned actions, double rate, double max_burst,
+		      bool simulate);
 
 void engine_init(struct engine *e, struct ruleset *rs, const struct engine_opts *o);
 void engine_fini(struct engine *e);

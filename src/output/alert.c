@@ -251,3 +251,39 @@ done:
 	strbuf_fini(&msg);
 	strbuf_fini(&line);
 }
+
+void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
+			   uint64_t n_drops, uint64_t n_evts, struct strbuf *out)
+{
+	struct strbuf line;
+	strbuf_init(&line);
+	time_prefix(o, ts, &line);
+	strbuf_addf(&line, ": %s %s", priority_name(prio), msg);
+	if (!o->json) {
+		json_escape(out, line.buf, line.len);
+		strbuf_fini(&line);
+		return;
+	}
+	strbuf_adds(out, "{\"hostname\":");
+	json_str(out, o->hostname, strlen(o->hostname));
+	if (o->json_include_output) {
+		strbuf_adds(out, ",\"output\":");
+		json_str(out, line.buf, line.len);
+	}
+	if (o->json_include_output_fields)
+		strbuf_addf(out, ",\"output_fields\":{\"n_drops\":%" PRIu64 ",\"n_evts\":%" PRIu64 "}", n_drops, n_evts);
+	strbuf_adds(out, ",\"priority\":");
+	json_str(out, priority_name(prio), strlen(priority_name(prio)));
+	strbuf_adds(out, ",\"rule\":");
+	json_str(out, rule, strlen(rule));
+	strbuf_adds(out, ",\"source\":\"internal\"");
+	if (o->json_include_tags)
+		strbuf_adds(out, ",\"tags\":[]");
+	time_t secs = (time_t)(ts / 1000000000ull);
+	struct tm tm;
+	char buf[40];
+	gmtime_r(&secs, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	strbuf_addf(out, ",\"time\":\"%s.%09" PRIu64 "Z\"}", buf, (uint64_t)(ts % 1000000000ull));
+	strbuf_fini(&line);
+}
