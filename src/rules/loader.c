@@ -60,7 +60,8 @@ static void text_grow(struct text *t, size_t extra)
 static void text_add(struct text *t, const char *s, size_t n, struct srcpos pos)
 {
 	text_grow(t, n);
-	memcpy(t->s + t->len, s, n);
+	if (n)
+		memcpy(t->s + t->len, s, n);
 	for (size_t i = 0; i < n; i++)
 		t->map[t->len + i] = pos;
 	t->len += n;
@@ -76,8 +77,10 @@ static void text_adds(struct text *t, const char *s, struct srcpos pos)
 static void text_add_text(struct text *t, const struct text *src, size_t from, size_t n)
 {
 	text_grow(t, n);
-	memcpy(t->s + t->len, src->s + from, n);
-	memcpy(t->map + t->len, src->map + from, n * sizeof(*t->map));
+	if (n) {
+		memcpy(t->s + t->len, src->s + from, n);
+		memcpy(t->map + t->len, src->map + from, n * sizeof(*t->map));
+	}
 	t->len += n;
 	t->s[t->len] = 0;
 	t->map[t->len] = src->map[from + n];
@@ -772,8 +775,10 @@ static bool merge_exceptions(struct loader *L, struct rule_info *ri, struct exc_
 					      ex[i].name);
 			size_t n = cur->nvalues + ex[i].nvalues;
 			struct exc_tuple *nv = cnew(L, sizeof(*nv) * (n ? n : 1));
-			memcpy(nv, cur->values, sizeof(*nv) * cur->nvalues);
-			memcpy(nv + cur->nvalues, ex[i].values, sizeof(*nv) * ex[i].nvalues);
+			if (cur->nvalues)
+				memcpy(nv, cur->values, sizeof(*nv) * cur->nvalues);
+			if (ex[i].nvalues)
+				memcpy(nv + cur->nvalues, ex[i].values, sizeof(*nv) * ex[i].nvalues);
 			cur->values = nv;
 			cur->nvalues = n;
 			if (!validate_exception(L, cur))
@@ -788,7 +793,8 @@ static bool merge_exceptions(struct loader *L, struct rule_info *ri, struct exc_
 			if (!validate_exception(L, &ex[i]))
 				return false;
 			struct exc_info *nv = cnew(L, sizeof(*nv) * (ri->nexc + 1));
-			memcpy(nv, ri->exc, sizeof(*nv) * ri->nexc);
+			if (ri->nexc)
+				memcpy(nv, ri->exc, sizeof(*nv) * ri->nexc);
 			nv[ri->nexc++] = ex[i];
 			ri->exc = nv;
 		}
@@ -1275,8 +1281,10 @@ void loader_init(struct loader *L, struct diag_list *dl)
 
 void loader_fini(struct loader *L)
 {
-	for (size_t i = 0; i < L->nmacros; i++)
+	for (size_t i = 0; i < L->nmacros; i++) {
 		text_free(&L->macros[i]->cond);
+		text_free(&L->macros[i]->subst);
+	}
 	for (size_t i = 0; i < L->nrules; i++)
 		text_free(&L->rules[i]->cond);
 	for (size_t i = 0; i < L->nfiles; i++) {

@@ -137,7 +137,9 @@ void set_str(char **dst, const char *p, size_t n)
 void set_buf(char **dst, uint32_t *dlen, const char *p, size_t n)
 {
 	free(*dst);
-	*dst = xmemdup(p, n + 1);
+	*dst = xmalloc(n + 1);
+	if (n)
+		memcpy(*dst, p, n);
 	(*dst)[n] = 0;
 	*dlen = (uint32_t)n;
 }

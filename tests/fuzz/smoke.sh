@@ -44,8 +44,15 @@ for bin in "${fuzzers[@]}"; do
 		cp -R "$corpora/$name/." "$work/corpus/"
 		seeds="$(find "$work/corpus" -type f | wc -l) seeds"
 	fi
-	"$bin" -max_total_time="$secs" -timeout=25 -malloc_limit_mb=128 -print_final_stats=1 \
-		-artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
+	# upstream files are extra read-only seeds when the fixtures are around
+	# (they are not copied into the repository)
+	extra=()
+	compat=$(cd "$(dirname "$0")/../.." && pwd)/../shared/compat
+	if [ "$name" = rules ] && [ -d "$compat/falco" ]; then
+		extra=("$compat/scap/falcosecurity_testing_rules/falco" "$compat/scap/falcosecurity_testing_rules/exceptions")
+	fi
+	"$bin" -max_total_time="$secs" -timeout=25 -malloc_limit_mb=256 -print_final_stats=1 \
+		-artifact_prefix="$work/artifacts/" "$work/corpus" "${extra[@]}" >"$work/log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -n 1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -n 1)
