@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"  replay FILE -r RULES...   evaluate rules over a .scap capture and print alerts\n"
 		"  rules check RULES...      validate rules files (non-zero exit on any error)\n"
 		"  rules list RULES...       list the rules that RULES define\n"
+		"  rules explain RULE -r R   show a rule's expanded condition and event types\n"
 		"  fields                    list the fields conditions and outputs can use\n"
 		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
 		"\n"
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
 		return cmd_capture(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fields"))
+		return cmd_fields(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return cmd_rules(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
