@@ -101,17 +101,39 @@ int event_decode(struct event *ev, const uint8_t *p, uint32_t n, unsigned hdrlen
 	return decode_params(ev, p, len, nparams, why);
 }
 
+/* A direct-mapped cache of (event code, parameter name pointer) -> index:
+ * callers pass string literals, so a pointer compare finds the entry. A
+ * collision only costs a recomputation; the table never grows. */
+#define PIDX_CACHE 4096
+static struct {
+	const char *name;
+	uint16_t type;
+	int8_t idx;
+} g_pidx[PIDX_CACHE];
+
+static int param_index_cached(const struct event *e, const char *name)
+{
+	size_t h = ((uintptr_t)name >> 3 ^ (uintptr_t)e->type * 2654435761u) & (PIDX_CACHE - 1);
+	if (g_pidx[h].name == name && g_pidx[h].type == e->type)
+		return g_pidx[h].idx;
+	int i = ev_param_index(e->info, name);
+	g_pidx[h].name = name;
+	g_pidx[h].type = e->type;
+	g_pidx[h].idx = (int8_t)i;
+	return i;
+}
+
 const struct ev_param *event_param_by_name(const struct event *ev, const char *name,
 					   const struct ev_param_info **pinfo)
 {
-	int i = ev_param_index(ev->info, name);
+	int i = param_index_cached(ev, name);
 	if (i >= 0 && (uint32_t)i < ev->nparams) {
 		if (pinfo)
 			*pinfo = &ev->info->params[i];
 		return &ev->params[i];
 	}
 	if (ev->enter) {
-		i = ev_param_index(ev->enter->info, name);
+		i = param_index_cached(ev->enter, name);
 		if (i >= 0 && (uint32_t)i < ev->enter->nparams) {
 			if (pinfo)
 				*pinfo = &ev->enter->info->params[i];

@@ -127,6 +127,12 @@ void filter_ctx_fini(struct filter_ctx *fc)
 			pcre2_match_data_free(c->re_md);
 		if (c->re)
 			pcre2_code_free(c->re);
+		for (uint32_t k = 0; c->re_list && k < c->nvals; k++) {
+			if (c->re_md_list[k])
+				pcre2_match_data_free(c->re_md_list[k]);
+			if (c->re_list[k])
+				pcre2_code_free(c->re_list[k]);
+		}
 	}
 	free(fc->checks);
 	free(fc->res);
@@ -330,8 +336,12 @@ static bool parse_literal(struct filter_ctx *fc, uint8_t type, enum cmp_op op, c
 		if (!parse_int(s, false, &out->v.i, &out->v.u)) {
 			int64_t si;
 			if (parse_int(s, true, &si, &out->v.u) && si < 0) {
-				/* Falco accepts negative literals on unsigned fields (two's complement) */
+				/* Falco accepts negative literals on unsigned fields (two's
+				 * complement at the field's width: user.uid = -1 is 4294967295) */
+				size_t w = ev_param_type_size(type);
 				out->v.u = (uint64_t)si;
+				if (w && w < 8)
+					out->v.u &= (1ull << (8 * w)) - 1;
 				return true;
 			}
 			return fail(err, pos, "'%s' is not a valid number", s);
@@ -567,7 +577,7 @@ static bool build_pmatch(struct filter_ctx *fc, struct ccheck *chk, const struct
 	return true;
 }
 
-static bool compile_regex(struct filter_ctx *fc, struct ccheck *chk, const char *pat, uint32_t pos,
+static bool compile_regex(struct filter_ctx *fc, void **rep, void **mdp, const char *pat, uint32_t pos,
 			  struct compile_error *err)
 {
 	int ecode;
@@ -582,8 +592,8 @@ static bool compile_regex(struct filter_ctx *fc, struct ccheck *chk, const char 
 			    (size_t)eoff);
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
-	chk->re = re;
-	chk->re_md = pcre2_match_data_create_from_pattern(re, NULL);
+	*rep = re;
+	*mdp = pcre2_match_data_create_from_pattern(re, NULL);
 	(void)fc;
 	return true;
 }
@@ -707,9 +717,15 @@ static bool compile_check(struct filter_ctx *fc, const struct ast *t, struct cch
 	if (!listy)
 		chk->cval = chk->vals[0];
 	if (op == CMP_REGEX) {
-		if (listy)
-			return fail(err, t->u.check.op_pos, "regex with a list modifier is not supported");
-		return compile_regex(fc, chk, chk->cval.v.s, rhs->pos, err);
+		if (!listy)
+			return compile_regex(fc, &chk->re, &chk->re_md, chk->cval.v.s, rhs->pos, err);
+		/* regex oneof/anyof/allof: one pattern per list element */
+		chk->re_list = arena_alloc(fc->arena, sizeof(void *) * (n ? n : 1));
+		chk->re_md_list = arena_alloc(fc->arena, sizeof(void *) * (n ? n : 1));
+		for (uint32_t i = 0; i < n; i++)
+			if (!compile_regex(fc, &chk->re_list[i], &chk->re_md_list[i], chk->vals[i].v.s, items[i]->pos,
+					   err))
+				return false;
 	}
 	return true;
 }

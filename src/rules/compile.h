@@ -66,6 +66,8 @@ struct ccheck {
 	struct strset set;		/* in / intersects on strings */
 	void *re;			/* pcre2_code * */
 	void *re_md;			/* pcre2_match_data * */
+	void **re_list;			/* regex with a modifier: one pcre2_code * per value */
+	void **re_md_list;		/* and its match data */
 	struct pmatch_list *pm;		/* pmatch */
 	/* evt.type fast path */
 	bool is_evttype;

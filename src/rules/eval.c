@@ -194,7 +194,10 @@ static bool cmp_const(const struct ccheck *chk, const struct fval *l)
 	if (chk->mod != MOD_NONE) {
 		uint32_t hits = 0;
 		for (uint32_t i = 0; i < chk->nvals; i++) {
-			bool m = cmp_one(chk, op, l, &chk->vals[i]);
+			bool m = op == CMP_REGEX ? chk->re_list[i] &&
+							   pcre2_match(chk->re_list[i], (PCRE2_SPTR)l->v.s, l->len, 0, 0,
+								       chk->re_md_list[i], NULL) >= 0
+						 : cmp_one(chk, op, l, &chk->vals[i]);
 			hits += m;
 			if (chk->mod == MOD_ANYOF && m)
 				return true;
@@ -310,6 +313,11 @@ static bool tr_eval(struct fctx *c, const struct cop *op, struct fval *out)
 		if (!cop_eval(c, op->args[0], &a))
 			return false;
 		out->type = VG_PT_UINT64;
+		if (op->args[0]->kind == COP_FIELD && (op->args[0]->ref.def->flags & FF_IS_LIST)) {
+			/* a list field: its element count (list fields extract one element) */
+			out->v.u = 1;
+			return true;
+		}
 		switch (vclass_of(a.type)) {
 		case VC_STR:
 		case VC_BYTES:

@@ -424,11 +424,24 @@ static bool param_typed(const struct ev_param_info *pi, const struct ev_param *p
 	}
 }
 
+static bool is_open_event(uint16_t type)
+{
+	static int8_t tab[VG_EV_MAX]; /* 0 unknown, 1 yes, -1 no */
+	if (type >= VG_EV_MAX)
+		return false;
+	if (!tab[type]) {
+		const struct ev_info *info = ev_info_get(type);
+		const char *n = info ? info->name : "";
+		tab[type] = (!strcmp(n, "open") || !strcmp(n, "openat") || !strcmp(n, "openat2") ||
+			     !strcmp(n, "creat") || !strcmp(n, "open_by_handle_at")) ? 1 : -1;
+	}
+	return tab[type] > 0;
+}
+
 static bool open_flags(const struct event *ev, uint32_t *flags, uint32_t *mode)
 {
 	const struct ev_info *info = ev->info;
-	if (strcmp(info->name, "open") && strcmp(info->name, "openat") && strcmp(info->name, "openat2") &&
-	    strcmp(info->name, "creat") && strcmp(info->name, "open_by_handle_at"))
+	if (!is_open_event(ev->type))
 		return false;
 	const struct ev_param *p = event_param_by_name(ev, "flags", NULL);
 	*flags = 0;

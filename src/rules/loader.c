@@ -885,7 +885,7 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 			return err_at(L, node_pos(L, item),
 				      "Rule '%s' has 'append' key or an override, but no rule by that name already exists", name);
 		}
-		if (append && !cn && !nexc)
+		if ((append && !cn && !nexc) || (ov.present && ov.n == 0))
 			return err_at(L, node_pos(L, item), "Appended rule must have exceptions or condition property");
 		/* two passes: appends, then replaces */
 		for (int pass = 0; pass < 2; pass++) {
@@ -975,6 +975,8 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 	}
 
 	/* full definition */
+	if ((ri && source && strcmp(source, "syscall")) || (skipped_before && (!source || !strcmp(source, "syscall"))))
+		return err_at(L, node_pos(L, item), "Rule has been re-defined with a different source");
 	if (source && strcmp(source, "syscall")) {
 		warn_at(L, node_pos(L, sn), "Unknown source %s, skipping", source);
 		strmap_put(&L->skipped_rules, name, (void *)1);

@@ -202,7 +202,13 @@ static void add_elem(struct text *t, const struct exc_elem *el, const char *comp
 		loader_text_add(t, ")", 1, at);
 		return;
 	}
-	if (comp_is_listy(comp) && el->s[0] != '(') {
+	if (comp_is_listy(comp)) {
+		/* wrapped in parentheses unless already (then kept as is, so a
+		 * "(a, b)" element is a list, not a quoted string) */
+		if (el->s[0] == '(') {
+			loader_text_adds(t, el->s, at);
+			return;
+		}
 		loader_text_add(t, "(", 1, at);
 		add_value(t, el->s, at);
 		loader_text_add(t, ")", 1, at);
@@ -213,10 +219,9 @@ static void add_elem(struct text *t, const struct exc_elem *el, const char *comp
 
 static void build_condition(const struct rule_info *ri, struct text *out)
 {
-	bool any = false;
-	for (size_t i = 0; i < ri->nexc; i++)
-		any |= ri->exc[i].nvalues > 0;
-	if (!any) {
+	/* Falco parenthesises the condition of any rule with exceptions, even
+	 * when none of them has values */
+	if (!ri->nexc) {
 		loader_text_copy(out, &ri->cond);
 		return;
 	}
