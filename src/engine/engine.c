@@ -117,6 +117,7 @@ void engine_event(struct engine *e, struct event *ev)
 	}
 	state_event_pre(&e->st, ev);
 	e->fc.ev = ev;
+	e->fc.seq++;
 	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) || (!exit && !e->opts.evaluate_enter))
 		goto post;
 	e->stats.evaluated++;

@@ -83,6 +83,12 @@ struct cnode {
 	struct cnode **kids;		/* AND, OR; NOT uses kids[0] */
 	struct ccheck *chk;
 	uint32_t pos;			/* source offset, for messages */
+	/* Macro bodies are compiled once and shared by every rule that uses
+	 * them; their result is remembered for the event being evaluated, so
+	 * a macro used by ten rules is evaluated once per event. */
+	bool memo;
+	bool memo_val;
+	uint64_t memo_seq;
 };
 
 /* Per-ruleset compile context: owns resources that need explicit release. */

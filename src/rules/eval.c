@@ -523,7 +523,22 @@ static bool check_eval(struct fctx *c, const struct ccheck *chk)
 	return cmp_const(chk, &v);
 }
 
+static bool node_eval(struct fctx *c, const struct cnode *n);
+
 bool filter_eval(struct fctx *c, const struct cnode *n)
+{
+	if (n->memo) {
+		struct cnode *m = (struct cnode *)n;
+		if (m->memo_seq != c->seq) {
+			m->memo_val = node_eval(c, n);
+			m->memo_seq = c->seq;
+		}
+		return m->memo_val;
+	}
+	return node_eval(c, n);
+}
+
+static bool node_eval(struct fctx *c, const struct cnode *n)
 {
 	switch (n->kind) {
 	case CN_AND:

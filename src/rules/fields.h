@@ -90,6 +90,7 @@ struct fctx {
 	const char *hostname;
 	struct strbuf scratch[FCTX_SCRATCH];
 	int slot;		/* scratch slot to use next (round robin) */
+	uint64_t seq;		/* changes with every event: keys memoized results */
 };
 
 void fctx_init(struct fctx *c, const struct state *st);

@@ -354,6 +354,7 @@ static struct cnode *resolve_macro(void *ud, const char *name, uint32_t pos, str
 		m->state = 3;
 		return NULL;
 	}
+	n->memo = true;
 	m->compiled = n;
 	m->state = 2;
 	return n;
