@@ -12,6 +12,7 @@
 #include <string.h>
 #include "capture/scap.h"
 #include "cli/cli.h"
+#include "output/alert.h"
 
 #define MAX_BLOCK_KINDS 64
 
@@ -131,11 +132,18 @@ static int capture_info(const char *path)
 		goto out;
 	}
 	scap_reader__version(r, &major, &minor);
-	printf("{\"file\":\"%s\",\"gzip\":%s,\"shb\":[%u,%u],", path,
+	struct strbuf esc;
+	strbuf_init(&esc);
+	json_escape(&esc, path, strlen(path));
+	printf("{\"file\":\"%s\",\"gzip\":%s,\"shb\":[%u,%u],", esc.buf,
 	       scap_reader__is_gzip(r) ? "true" : "false", major, minor);
-	if (in->have_mi)
+	if (in->have_mi) {
+		strbuf_reset(&esc);
+		json_escape(&esc, in->mi.hostname, strlen(in->mi.hostname));
 		printf("\"mi\":{\"num_cpus\":%u,\"mem\":%llu,\"hostname\":\"%s\"},", in->mi.num_cpus,
-		       (unsigned long long)in->mi.memory_size_bytes, in->mi.hostname);
+		       (unsigned long long)in->mi.memory_size_bytes, esc.buf);
+	}
+	strbuf_fini(&esc);
 	printf("\"blocks\":{");
 	for (int i = 0; i < in->nkinds; i++)
 		printf("%s\"%s\":%lu", i ? "," : "", in->names[i], in->counts[i]);

@@ -199,7 +199,8 @@ void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule 
 	if (o->json_include_output_fields) {
 		size_t n = r->fmt->nfields;
 		const struct cop **fs = malloc(sizeof(*fs) * (n ? n : 1));
-		memcpy(fs, r->fmt->fields, sizeof(*fs) * n);
+		if (n)
+			memcpy(fs, r->fmt->fields, sizeof(*fs) * n);
 		qsort(fs, n, sizeof(*fs), cmp_cop);
 		const char *tkey = o->time_iso8601 ? "evt.time.iso8601" : "evt.time";
 		bool time_done = false;
