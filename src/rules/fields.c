@@ -552,7 +552,7 @@ static int side_of(const struct fdinfo *fi, enum side s)
 
 static bool fd_ip(const struct fdinfo *fi, enum side s, struct fval *o)
 {
-	if (!fi || !fd_is_ip(fi))
+	if (!fi || !fd_is_ip(fi) || (fi->flags & FDF_SOCKET_PENDING))
 		return false;
 	if (fd_is_serv(fi)) {
 		if (s == SIDE_CLIENT || s == SIDE_REMOTE)
@@ -564,7 +564,7 @@ static bool fd_ip(const struct fdinfo *fi, enum side s, struct fval *o)
 
 static bool fd_port(const struct fdinfo *fi, enum side s, struct fval *o)
 {
-	if (!fi || !fd_is_ip(fi))
+	if (!fi || !fd_is_ip(fi) || (fi->flags & FDF_SOCKET_PENDING))
 		return false;
 	if (fd_is_serv(fi)) {
 		if (s == SIDE_CLIENT || s == SIDE_REMOTE)
@@ -591,7 +591,11 @@ static bool fd_proto_name(struct fctx *c, const struct fdinfo *fi, enum side s, 
 
 static bool fd_dirname(struct fctx *c, const struct fdinfo *fi, struct fval *o, bool want_dir)
 {
-	if (!fi || (fi->kind != FDK_FILE && fi->kind != FDK_DIRECTORY))
+	if (!fi)
+		return false;
+	if (fi->kind == FDK_UNKNOWN && want_dir && !strchr(fi->name, '/'))
+		return v_str(o, "/");
+	if (fi->kind != FDK_FILE && fi->kind != FDK_DIRECTORY)
 		return false;
 	const char *name = fi->name;
 	const char *slash = strrchr(name, '/');
@@ -601,7 +605,9 @@ static bool fd_dirname(struct fctx *c, const struct fdinfo *fi, struct fval *o, 
 		return v_sb(o, sb);
 	}
 	if (!slash)
-		return want_dir ? false : v_str(o, name);
+		return false; /* a relative name (unknown working directory) */
+	if (!want_dir && (fi->kind != FDK_FILE || fi->fd < 0))
+		return false;
 	if (want_dir) {
 		if (slash == name)
 			strbuf_addc(sb, '/');
@@ -989,8 +995,9 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 	case FLD_PROC_CWD:
 		if (!t)
 			return false;
+		/* the working directory belongs to the process (its main thread) */
 		a = proc_main(c, t);
-		return v_str(o, a->cwd ? a->cwd : t->cwd ? t->cwd : "");
+		return v_str(o, a->cwd ? a->cwd : "");
 	case FLD_PROC_LOGINSHELLID: {
 		if (!t)
 			return false;
@@ -1190,7 +1197,8 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 			return false;
 		return v_i64(o, fi && fi->fd < 0 ? -1 : ev->fd);
 	case FLD_FD_TYPE:
-		return fi && v_str(o, fd_kind_name(fi->kind));
+		/* a failed open has no fd: its type is unknown (its typechar is 'f') */
+		return fi && fi->fd >= 0 && v_str(o, fd_kind_name(fi->kind));
 	case FLD_FD_TYPECHAR:
 		if (!fi)
 			return false;
@@ -1243,7 +1251,8 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 	case FLD_FD_RPROTO:
 		return fd_proto_name(c, fi, SIDE_REMOTE, o);
 	case FLD_FD_L4PROTO:
-		if (!fi || !fd_is_ip(fi))
+		/* known once the socket has an address (libsinsp) */
+		if (!fi || !fd_is_ip(fi) || (fi->flags & FDF_SOCKET_PENDING))
 			return false;
 		switch (fi->l4proto) {
 		case L4_TCP: return v_str(o, "tcp");

@@ -34,6 +34,7 @@ enum pkind {
 	PK_FCNTL,
 	PK_CHDIR,
 	PK_FCHDIR,
+	PK_GETCWD,
 	PK_CLONE,
 	PK_EXECVE,
 	PK_PROCEXIT,
@@ -78,7 +79,7 @@ static const struct {
 	{ "epoll_create1", PK_NEWFD, FDK_EVENTPOLL }, { "userfaultfd", PK_NEWFD, FDK_USERFAULTFD },
 	{ "bpf", PK_NEWFD, FDK_BPF }, { "memfd_create", PK_NEWFD, FDK_MEMFD },
 	{ "pidfd_open", PK_NEWFD, FDK_PIDFD }, { "io_uring_setup", PK_NEWFD, FDK_IOURING },
-	{ "fcntl", PK_FCNTL, 0 }, { "chdir", PK_CHDIR, 0 }, { "fchdir", PK_FCHDIR, 0 },
+	{ "fcntl", PK_FCNTL, 0 }, { "chdir", PK_CHDIR, 0 }, { "fchdir", PK_FCHDIR, 0 }, { "getcwd", PK_GETCWD, 0 },
 	{ "clone", PK_CLONE, 0 }, { "clone3", PK_CLONE, 0 }, { "fork", PK_CLONE, 0 },
 	{ "vfork", PK_CLONE, 0 }, { "execve", PK_EXECVE, 0 }, { "execveat", PK_EXECVE, 0 },
 	{ "procexit", PK_PROCEXIT, 0 }, { "setuid", PK_SETUID, 0 }, { "setgid", PK_SETGID, 0 },
@@ -282,6 +283,8 @@ static bool apply_tuple(struct fdinfo *fi, const struct ev_param *p)
 			n--;
 		fdinfo_render_unix(fi, path, n);
 	}
+	if (fam == VG_AF_INET || fam == VG_AF_INET6 || fam == VG_AF_UNIX)
+		fi->flags &= (uint16_t)~FDF_SOCKET_PENDING;
 	changed = strcmp(old, fi->name) != 0;
 	free(old);
 	return changed;
@@ -455,7 +458,6 @@ static void parse_bind(struct state *st, struct thread *t, struct event *ev, str
 		free(fi->name);
 		fi->name = xstrndup(path, n);
 	}
-	fi->flags &= (uint16_t)~FDF_SOCKET_PENDING;
 }
 
 static void parse_connect(struct state *st, struct event *ev, struct fdinfo *fi)
@@ -507,6 +509,8 @@ static void parse_accept(struct state *st, struct thread *t, struct event *ev, s
 	const struct ev_param *tp = P(ev, "tuple");
 	apply_tuple(fi, tp);
 	fi->flags |= FDF_ROLE_SERVER | FDF_CONNECTED;
+	/* the listening socket knows the protocol */
+	fi->l4proto = lfi && lfi->l4proto ? lfi->l4proto : L4_TCP;
 	/* the listening socket knows the protocol */
 	set_fd(ev, fd, fi);
 }
@@ -568,10 +572,10 @@ static void parse_pipe(struct state *st, struct thread *t, struct event *ev)
 	if (res < 0 || !p_s64(ev, "fd1", &fd1) || !p_s64(ev, "fd2", &fd2))
 		return;
 	p_u64(ev, "ino", &ino);
-	struct fdinfo *a = fd_add(st, t, fd1, FDK_FIFO);
-	a->ino = ino;
-	fd_add(st, t, fd2, FDK_FIFO)->ino = ino;
-	set_fd(ev, fd1, a);
+	fd_add(st, t, fd1, FDK_FIFO)->ino = ino;
+	struct fdinfo *b = fd_add(st, t, fd2, FDK_FIFO);
+	b->ino = ino;
+	set_fd(ev, fd2, b);
 }
 
 static void parse_newfd(struct state *st, struct thread *t, struct event *ev)
@@ -596,6 +600,7 @@ static void parse_fcntl(struct state *st, struct thread *t, struct event *ev)
 			struct fdinfo *fi = fdinfo_dup(src);
 			fi->fd = res;
 			fdinfo_free(u64map_put(&fdt_of(st, t)->fds, (uint64_t)res, fi));
+			set_fd(ev, res, fi);
 		}
 	}
 }
@@ -1035,6 +1040,18 @@ void state_event_pre(struct state *st, struct event *ev)
 	case PK_FCNTL: parse_fcntl(st, t, ev); break;
 	case PK_CHDIR: parse_chdir(st, t, ev); break;
 	case PK_FCHDIR: parse_fchdir(st, t, ev, fi); break;
+	case PK_GETCWD: {
+		/* getcwd tells the real working directory */
+		int64_t res = -1;
+		const char *path;
+		size_t n;
+		ev_res(ev, &res);
+		if (res >= 0 && p_str(ev, "path", &path, &n) && n && path[0] == '/') {
+			struct thread *m = state_main_thread(st, t);
+			set_cwd(m, path, n);
+		}
+		break;
+	}
 	case PK_CLONE: parse_clone(st, t, ev); break;
 	case PK_EXECVE: parse_execve(st, t, ev); break;
 	case PK_SETUID: case PK_SETGID: case PK_SETRESUID: case PK_SETRESGID:
