@@ -26,8 +26,9 @@ def main():
         if btype in EVENT_BLOCKS:
             hdr = 8 + 2 + (4 if btype in (0x208, 0x217, 0x222) else 0)
             ts = struct.unpack_from("<Q", block, hdr)[0]
-            first = ts if first is None else min(first, ts)
-            last = ts if last is None else max(last, ts)
+            if ts > 10**18:  # ignore zero/garbage timestamps for the span
+                first = ts if first is None else min(first, ts)
+                last = ts if last is None else max(last, ts)
             events.append((bytearray(block), hdr))
         else:
             meta.append(block)
@@ -40,7 +41,7 @@ def main():
             shift = i * span
             for block, hdr in events:
                 ts = struct.unpack_from("<Q", block, hdr)[0]
-                struct.pack_into("<Q", block, hdr, ts + shift)
+                struct.pack_into("<Q", block, hdr, min(ts + shift, 2**64 - 1))
                 out.write(block)
                 struct.pack_into("<Q", block, hdr, ts)
     print(f"{dst}: {len(events) * n} events")

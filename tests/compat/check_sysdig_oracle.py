@@ -22,7 +22,7 @@ import sys
 
 FIELDS = ["evt.num", "evt.type", "proc.name", "proc.pid", "proc.ppid", "proc.cmdline",
           "proc.exepath", "fd.name", "fd.typechar", "user.name", "thread.tid", "proc.exe",
-          "user.uid", "evt.rawres", "evt.res", "proc.tty", "container.id"]
+          "user.uid", "evt.rawres", "evt.res", "proc.tty", "container.id", "proc.cwd", "fd.type"]
 # user.loginuid is left out: captures older than libs 0.10 do not carry it, and
 # sysdig 0.29.3 fills the gap differently per thread origin (and misreads it from
 # process lists written by newer libs: libs/sample.scap shows -420151296).
