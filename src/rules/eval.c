@@ -418,6 +418,58 @@ bool cop_eval(struct fctx *c, const struct cop *op, struct fval *out)
  * Checks
  * ------------------------------------------------------------------------ */
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* The left side of a regex is matched as valid UTF-8: like RE2 in Falco,
+ * each invalid byte reads as one U+FFFD character. */
+static void regex_sanitize(struct fctx *c, const struct ccheck *chk, struct fval *v)
+{
+	const unsigned char *s = (const unsigned char *)v->v.s;
+	size_t i = 0, n;
+	if (chk->op != CMP_REGEX)
+		return;
+	while (i < v->len && (n = utf8_seq(s + i, v->len - i)))
+		i += n;
+	if (i == v->len)
+		return;
+	struct strbuf *sb = tscratch(c);
+	for (i = 0; i < v->len; i += n ? n : 1) {
+		n = utf8_seq(s + i, v->len - i);
+		if (n)
+			strbuf_add(sb, s + i, n);
+		else
+			strbuf_add(sb, "\xef\xbf\xbd", 3);
+	}
+	v->v.s = sb->buf;
+	v->len = (uint32_t)sb->len;
+}
+
 static const struct field_ref *side_ref(enum field_id id)
 {
 	static struct field_ref refs[FLD__COUNT];
@@ -500,6 +552,7 @@ static bool check_eval(struct fctx *c, const struct ccheck *chk)
 				return false;
 			if (chk->op == CMP_EXISTS)
 				return true;
+			regex_sanitize(c, chk, &v);
 			if (chk->rhs) {
 				struct fval rv;
 				if (cop_eval(c, chk->rhs, &rv) && cmp_one(chk, chk->op, &v, &rv))
@@ -514,6 +567,7 @@ static bool check_eval(struct fctx *c, const struct ccheck *chk)
 		return false;
 	if (chk->op == CMP_EXISTS)
 		return true;
+	regex_sanitize(c, chk, &v);
 	if (chk->rhs) {
 		struct fval r;
 		if (!cop_eval(c, chk->rhs, &r))

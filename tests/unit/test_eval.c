@@ -433,8 +433,8 @@ static void test_regex(void **state)
 	b = ev_openat(300, 4, "/tmp/caf\xc3\xa9-\xff.txt", VG_O_RDONLY);
 	ev = &b->ev;
 	T(ev, "fd.name regex '/tmp/.*'");
-	T(ev, "fd.name regex '/tmp/caf.-.\\.txt'");
-	T(ev, "fd.name regex '.*\\.txt'");
+	T(ev, "fd.name regex '/tmp/caf.-.\\\\.txt'");
+	T(ev, "fd.name regex '.*\\\\.txt'");
 	/* an invalid pattern is a load-time error */
 	CERR("fd.name regex '('", "regular expression");
 	CERR("fd.name regex '[a-'", "regular expression");
