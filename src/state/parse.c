@@ -170,20 +170,37 @@ static bool ev_res(const struct event *ev, int64_t *res)
 
 static void store_enter(struct thread *t, const struct event *ev)
 {
+	struct event *d = &t->enter_ev;
+
 	if (ev->rawlen > t->enter_cap) {
 		free(t->enter_buf);
 		t->enter_cap = ev->rawlen < 256 ? 256 : ev->rawlen;
 		t->enter_buf = xmalloc(t->enter_cap);
 	}
 	memcpy(t->enter_buf, ev->raw, ev->rawlen);
-	t->enter_ev = *ev;
-	t->enter_ev.raw = t->enter_buf;
-	for (uint32_t i = 0; i < ev->nparams; i++)
-		if (ev->params[i].val)
-			t->enter_ev.params[i].val = t->enter_buf + (ev->params[i].val - ev->raw);
-	t->enter_ev.enter = NULL;
-	t->enter_ev.thread = NULL;
-	t->enter_ev.fdinfo = NULL;
+	/* copy the header fields and only the parameters the event has (the
+	 * whole struct is mostly an unused parameter array) */
+	d->num = ev->num;
+	d->ts = ev->ts;
+	d->tid = ev->tid;
+	d->type = ev->type;
+	d->cpuid = ev->cpuid;
+	d->dump_flags = ev->dump_flags;
+	d->nparams = ev->nparams;
+	d->info = ev->info;
+	d->raw = t->enter_buf;
+	d->rawlen = ev->rawlen;
+	d->hdrlen = ev->hdrlen;
+	d->lenwidth = ev->lenwidth;
+	for (uint32_t i = 0; i < ev->nparams; i++) {
+		d->params[i].len = ev->params[i].len;
+		d->params[i].val = ev->params[i].val ? t->enter_buf + (ev->params[i].val - ev->raw) : NULL;
+	}
+	d->enter = NULL;
+	d->thread = NULL;
+	d->fdinfo = NULL;
+	d->fd = -1;
+	d->sflags = 0;
 	t->has_enter = true;
 }
 
