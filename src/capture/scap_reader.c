@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include "capture/scap.h"
 #include "common/xalloc.h"
@@ -18,7 +20,8 @@
 #define MAX_BLOCK (256u << 20)
 
 struct scap_reader {
-	gzFile gz;
+	gzFile gz;		/* NULL when the file is mapped */
+	bool mapped;		/* plain file: buf is a read-only mapping of it */
 	bool gzip;
 	uint8_t *buf;
 	size_t cap, len, pos;	/* valid bytes buf[pos, len) */
@@ -43,7 +46,7 @@ static int fail(struct scap_reader *r, int rc, const char *fmt, ...)
  * available (may be less at EOF), or -EIO. */
 static ssize_t fill(struct scap_reader *r, size_t need)
 {
-	if (r->len - r->pos >= need)
+	if (r->len - r->pos >= need || r->mapped)
 		return (ssize_t)(r->len - r->pos);
 	if (r->pos) {
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
@@ -132,7 +135,23 @@ struct scap_reader *scap_reader__open(const char *path, char *err, size_t errlen
 		return NULL;
 	}
 	r->gzip = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+	if (!r->gzip) {
+		/* plain files are mapped: blocks are read in place, no copy */
+		struct stat st;
+		if (!fstat(fileno(f), &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+			void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fileno(f), 0);
+			if (m != MAP_FAILED) {
+				madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+				r->buf = m;
+				r->len = r->cap = (size_t)st.st_size;
+				r->eof = true;
+				r->mapped = true;
+			}
+		}
+	}
 	fclose(f);
+	if (r->mapped)
+		goto opened;
 	r->gz = gzopen(path, "rb");
 	if (!r->gz) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno ? errno : ENOMEM));
@@ -143,6 +162,7 @@ struct scap_reader *scap_reader__open(const char *path, char *err, size_t errlen
 	gzbuffer(r->gz, 256 * 1024);
 	r->cap = READ_CHUNK;
 	r->buf = xmalloc(r->cap);
+opened:
 
 	rc = read_block(r, &r->shb);
 	if (rc == 0)
@@ -178,7 +198,10 @@ void scap_reader__free(struct scap_reader *r)
 		return;
 	if (r->gz)
 		gzclose(r->gz);
-	free(r->buf);
+	if (r->mapped)
+		munmap(r->buf, r->cap);
+	else
+		free(r->buf);
 	free(r);
 }
 
