@@ -300,9 +300,25 @@ static bool check_macro_refs(struct cstate *cs, const struct ast *t, const struc
 		return check_macro_refs(cs, t->u.kid, src, visible);
 	case AST_MACRO: {
 		struct macro_info *m = strmap_get(&cs->L->macro_by_name, t->u.macro.name);
-		if (!m || m->index >= visible)
+		if (!m || m->index >= visible) {
+			/* suggest the closest macro the reference could see */
+			const char **names = xmalloc(sizeof(char *) * (cs->L->nmacros + 1));
+			size_t n = 0;
+			for (size_t i = 0; i < cs->L->nmacros; i++)
+				if (cs->L->macros[i]->index < visible)
+					names[n++] = cs->L->macros[i]->name;
+			const char *sug = diag_suggest(t->u.macro.name, names, n);
+			free(names);
+			if (m)
+				return loader_error(cs->L, loader_text_pos(src, t->pos),
+						    "Undefined macro '%s' used in filter (it is defined later; a macro can only use macros defined before it).",
+						    t->u.macro.name);
+			if (sug)
+				return loader_error(cs->L, loader_text_pos(src, t->pos),
+						    "Undefined macro '%s' used in filter (did you mean '%s'?)", t->u.macro.name, sug);
 			return loader_error(cs->L, loader_text_pos(src, t->pos), "Undefined macro '%s' used in filter.",
 					    t->u.macro.name);
+		}
 		m->used = true;
 		return true;
 	}
@@ -531,15 +547,13 @@ struct ruleset *ruleset_load(const char *const *paths, size_t npaths, const stru
 	loader_init(&L, dl);
 	for (size_t i = 0; i < npaths && ok; i++) {
 		loader_load_path(&L, paths[i]);
-		if (L.failed) {
-			ok = false;
-			break;
-		}
 		/* Falco compiles the collection after every file: a file must be
-		 * valid with what was loaded so far. Warnings only once, at the end. */
-		bool last = i + 1 == npaths;
+		 * valid with what was loaded so far. Warnings only once, at the end.
+		 * A file with item errors is still compiled, to report the errors
+		 * of its conditions and outputs too; loading stops after it. */
+		bool last = i + 1 == npaths || L.failed;
 		ruleset_reset(rs);
-		if (!compile_collection(&L, rs, last, opts ? opts->append_output : NULL))
+		if (!compile_collection(&L, rs, last && !L.failed, opts ? opts->append_output : NULL) || L.failed)
 			ok = false;
 	}
 	if (npaths == 0)
