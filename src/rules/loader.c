@@ -779,10 +779,13 @@ static bool merge_exceptions(struct loader *L, struct rule_info *ri, struct exc_
 				memcpy(nv, cur->values, sizeof(*nv) * cur->nvalues);
 			if (ex[i].nvalues)
 				memcpy(nv + cur->nvalues, ex[i].values, sizeof(*nv) * ex[i].nvalues);
-			cur->values = nv;
-			cur->nvalues = n;
-			if (!validate_exception(L, cur))
+			/* validate the merged exception before it replaces the old one */
+			struct exc_info merged = *cur;
+			merged.values = nv;
+			merged.nvalues = n;
+			if (!validate_exception(L, &merged))
 				return false;
+			*cur = merged;
 		} else {
 			if (!ex[i].has_fields)
 				return err_at(L, ex[i].pos,

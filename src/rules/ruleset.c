@@ -238,10 +238,14 @@ static void build_condition(const struct rule_info *ri, struct text *out)
 		loader_text_adds(out, " and not ", at);
 		if (ex->fields_list) {
 			loader_text_add(out, "(", 1, at);
+			bool first = true;
 			for (size_t v = 0; v < ex->nvalues; v++) {
 				const struct exc_tuple *tu = &ex->values[v];
-				if (v)
+				if (tu->n != ex->fields.n)
+					continue; /* rejected at load; never expanded */
+				if (!first)
 					loader_text_adds(out, " or ", at);
+				first = false;
 				loader_text_add(out, "(", 1, tu->pos);
 				for (size_t f = 0; f < ex->fields.n; f++) {
 					const char *comp = ex->has_comps ? ex->comps.v[f] : "=";
@@ -311,11 +315,11 @@ static bool check_macro_refs(struct cstate *cs, const struct ast *t, const struc
 			free(names);
 			if (m)
 				return loader_error(cs->L, loader_text_pos(src, t->pos),
-						    "Undefined macro '%s' used in filter (it is defined later; a macro can only use macros defined before it).",
+						    "Undefined macro '%s' used in filter. A macro can only use macros defined before it, and this one is defined later.",
 						    t->u.macro.name);
 			if (sug)
 				return loader_error(cs->L, loader_text_pos(src, t->pos),
-						    "Undefined macro '%s' used in filter (did you mean '%s'?)", t->u.macro.name, sug);
+						    "Undefined macro '%s' used in filter. Did you mean '%s'?", t->u.macro.name, sug);
 			return loader_error(cs->L, loader_text_pos(src, t->pos), "Undefined macro '%s' used in filter.",
 					    t->u.macro.name);
 		}
