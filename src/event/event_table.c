@@ -4,6 +4,7 @@
  * (event_table_gen.c) plus the later ids vigil knows (user/group metadata
  * events and the async event), and helpers the reader and fields use.
  */
+#include <stdbool.h>
 #include <string.h>
 #include "event/event_table.h"
 
@@ -46,10 +47,42 @@ static const struct ev_info ev_async = {
 		{ "data", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
 	} };
 
+/* Exit events as vigil's live capture emits them (and as current libs lay
+ * them out): the exit parameters, then the parameters of the matching enter
+ * event that the exit lacks, by name and in the enter's order. A capture
+ * with separate enter and exit events simply carries fewer parameters; the
+ * capture writer splits a merged exit back into the two. */
+static struct ev_info g_merged[EV_TABLE_GEN_MAX];
+static bool g_merged_ready;
+
+static void build_merged(void)
+{
+	for (uint32_t t = 0; t < EV_TABLE_GEN_MAX; t++) {
+		g_merged[t] = ev_table_gen[t];
+		if (!(t & 1) || !ev_table_gen[t].name || !ev_table_gen[t - 1].name ||
+		    strcmp(ev_table_gen[t].name, ev_table_gen[t - 1].name))
+			continue;
+		const struct ev_info *e = &ev_table_gen[t - 1];
+		struct ev_info *m = &g_merged[t];
+		for (uint32_t i = 0; i < e->nparams && m->nparams < VG_MAX_EVENT_PARAMS; i++)
+			if (ev_param_index(&ev_table_gen[t], e->params[i].name) < 0)
+				m->params[m->nparams++] = e->params[i];
+	}
+	g_merged_ready = true;
+}
+
+uint32_t ev_exit_native_nparams(uint32_t type)
+{
+	return type < EV_TABLE_GEN_MAX ? ev_table_gen[type].nparams : 0;
+}
+
 const struct ev_info *ev_info_get(uint32_t type)
 {
-	if (type < EV_TABLE_GEN_MAX)
-		return ev_table_gen[type].name ? &ev_table_gen[type] : NULL;
+	if (type < EV_TABLE_GEN_MAX) {
+		if (!g_merged_ready)
+			build_merged();
+		return g_merged[type].name ? &g_merged[type] : NULL;
+	}
 	switch (type) {
 	case VG_EV_USER_ADDED_E:
 		return &ev_user_added;

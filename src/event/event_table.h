@@ -106,6 +106,10 @@ extern const struct ev_syscall_route ev_syscall_routes_x86_64[EV_SYSCALL_ROUTES_
 /* The schema of event code `type`, or NULL when vigil does not know it. */
 const struct ev_info *ev_info_get(uint32_t type);
 
+/* Number of parameters an exit event has in the 2022 layout (before the
+ * enter parameters that merged exit events carry after them). */
+uint32_t ev_exit_native_nparams(uint32_t type);
+
 /* Name of a syscall code (VG_PT_SYSCALLID value), or NULL. */
 const char *ev_syscall_name(uint32_t sc);
 
