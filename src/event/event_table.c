@@ -47,11 +47,35 @@ static const struct ev_info ev_async = {
 		{ "data", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
 	} };
 
+/* Parameters that exit events gained after the 2022 table, appended to it
+ * (libs only ever append): vigil's live capture fills them, and captures from
+ * later libs carry them. */
+#define P_(n, t, f) { n, t, f, NULL, 0 }
+static const struct ev_param_info p_exec_later[] = {
+	P_("cap_inheritable", VG_PT_UINT64, PF_HEX), P_("cap_permitted", VG_PT_UINT64, PF_HEX),
+	P_("cap_effective", VG_PT_UINT64, PF_HEX), P_("exe_ino", VG_PT_UINT64, PF_DEC),
+	P_("exe_ino_ctime", VG_PT_ABSTIME, PF_DEC), P_("exe_ino_mtime", VG_PT_ABSTIME, PF_DEC),
+	P_("uid", VG_PT_UID, PF_DEC), P_("trusted_exepath", VG_PT_FSPATH, PF_NA),
+	P_("pgid", VG_PT_PID, PF_NA), P_("gid", VG_PT_GID, PF_DEC),
+};
+static const struct ev_param_info p_ino = P_("ino", VG_PT_UINT64, PF_DEC);
+static const struct ev_param_info p_pidns = P_("pidns_init_start_ts", VG_PT_UINT64, PF_DEC);
+#undef P_
+
+/* Append n parameters to m; with `missing_only`, those whose name m lacks. */
+static void append_params(struct ev_info *m, const struct ev_param_info *p, uint32_t n, bool missing_only)
+{
+	for (uint32_t i = 0; i < n && m->nparams < VG_MAX_EVENT_PARAMS; i++)
+		if (!missing_only || ev_param_index(m, p[i].name) < 0)
+			m->params[m->nparams++] = p[i];
+}
+
 /* Exit events as vigil's live capture emits them (and as current libs lay
- * them out): the exit parameters, then the parameters of the matching enter
- * event that the exit lacks, by name and in the enter's order. A capture
- * with separate enter and exit events simply carries fewer parameters; the
- * capture writer splits a merged exit back into the two. */
+ * them out): the 2022 exit parameters, the parameters added since, then the
+ * parameters of the matching enter event that the exit lacks, by name and in
+ * the enter's order. A capture with separate enter and exit events simply
+ * carries fewer parameters; the capture writer splits a merged exit back
+ * into the two. */
 static struct ev_info g_merged[EV_TABLE_GEN_MAX];
 static bool g_merged_ready;
 
@@ -62,11 +86,22 @@ static void build_merged(void)
 		if (!(t & 1) || !ev_table_gen[t].name || !ev_table_gen[t - 1].name ||
 		    strcmp(ev_table_gen[t].name, ev_table_gen[t - 1].name))
 			continue;
-		const struct ev_info *e = &ev_table_gen[t - 1];
 		struct ev_info *m = &g_merged[t];
-		for (uint32_t i = 0; i < e->nparams && m->nparams < VG_MAX_EVENT_PARAMS; i++)
-			if (ev_param_index(&ev_table_gen[t], e->params[i].name) < 0)
-				m->params[m->nparams++] = e->params[i];
+		switch (t) {
+		case VG_EV_EXECVE_19_X: case VG_EV_EXECVEAT_X:
+			append_params(m, p_exec_later, sizeof(p_exec_later) / sizeof(p_exec_later[0]), false);
+			break;
+		case VG_EV_OPEN_X: case VG_EV_OPENAT_2_X: case VG_EV_OPENAT2_X: case VG_EV_CREAT_X:
+			append_params(m, &p_ino, 1, false);
+			break;
+		case VG_EV_CLONE_20_X: case VG_EV_FORK_20_X: case VG_EV_VFORK_20_X: case VG_EV_CLONE3_X:
+			append_params(m, &p_pidns, 1, false);
+			break;
+		default:
+			break;
+		}
+		const struct ev_info *e = &ev_table_gen[t - 1];
+		append_params(m, e->params, e->nparams, true);
 	}
 	g_merged_ready = true;
 }
