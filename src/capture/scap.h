@@ -125,6 +125,8 @@ struct scap_proc_entry {
 	uint8_t exe_writable, exe_upper_layer, exe_from_memfd, exe_lower_layer;
 	uint64_t cap_inheritable, cap_permitted, cap_effective;
 	uint64_t exe_ino, exe_ino_ctime, exe_ino_mtime;
+	uint64_t clone_ts;		/* epoch ns; capture files do not carry it (0),
+					 * the /proc scanner does */
 	bool has_sid, has_vpgid, has_exepath, has_env, has_vids, has_root;
 	bool has_loginuid, has_tty, has_caps, has_exe_ino, has_pgid;
 };

@@ -382,6 +382,7 @@ int state_add_proc(struct state *st, const struct scap_proc_entry *e)
 	t->exe_ino = e->exe_ino;
 	t->exe_ino_ctime = e->exe_ino_ctime;
 	t->exe_ino_mtime = e->exe_ino_mtime;
+	t->clone_ts = e->clone_ts;
 
 	/* threads of one process share the leader's fd table */
 	struct thread *leader = t->pid != t->tid ? state_thread(st, t->pid) : NULL;

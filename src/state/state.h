@@ -3,7 +3,8 @@
  * state.h - what vigil knows about the machine while events flow: the thread
  * table (process tree, credentials, executable), per-process fd tables
  * (files, sockets, pipes...), users and groups, machine info. Built from a
- * capture's metadata blocks or /proc at start, then kept current by events
+ * capture's metadata blocks or /proc at start (proc_scan.h), both through
+ * state_add_proc/fd/user/group(), then kept current by events
  * (clone/execve/exit, open/socket/connect/accept/dup/close, chdir, setuid...)
  * the way libsinsp does, so that rules see the same field values as Falco.
  *
