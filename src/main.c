@@ -16,6 +16,7 @@ static void usage(FILE *f)
 		"rules over syscall events.\n"
 		"\n"
 		"commands:\n"
+		"  run -r RULES...           live detection on this host (BPF probe), Falco alerts\n"
 		"  replay FILE -r RULES...   evaluate rules over a .scap capture and print alerts\n"
 		"  rules check RULES...      validate rules files (non-zero exit on any error)\n"
 		"  rules list RULES...       list the rules that RULES define\n"
@@ -43,6 +44,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "replay"))
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fields"))

@@ -521,4 +521,39 @@ enum vg_event_code {
 	VG_EV_MAX = 404,
 };
 
+/* ------------------------------------------------------------------------
+ * Probe <-> agent: what the BPF programs hand to user space besides events.
+ */
+
+/* x86_64 syscall numbers below this are routed by the probe. */
+#define VG_SYSCALL_MAX 512
+
+/* Every ring-buffer record is this header followed by one event. */
+struct vg_ring_rec {
+	__u16 cpu;
+	__u16 flags;		/* enum vg_rec_flags */
+	__u32 reserved;
+};
+
+enum vg_rec_flags {
+	VG_RF_TRUNCATED = 1 << 0,	/* a string or buffer was cut at its size limit */
+	VG_RF_UNREADABLE = 1 << 1,	/* a user pointer could not be read */
+};
+
+/* Per-CPU counters of the probe (a one-element PERCPU_ARRAY). */
+struct vg_counters {
+	__u64 n_evts;		/* events written to a ring */
+	__u64 n_drops_buffer;	/* lost: the ring was full */
+	__u64 n_drops_scratch;	/* lost: the event outgrew the scratch space */
+	__u64 n_drops_nomap;	/* lost: no ring for this CPU (configuration bug) */
+	__u64 n_truncated;	/* written with VG_RF_TRUNCATED */
+	__u64 n_unreadable;	/* written with VG_RF_UNREADABLE */
+};
+
+/* Limits of what one event carries (bytes, NUL included). */
+#define VG_PATH_MAX 4096	/* paths and strings from user memory */
+#define VG_ARGS_MAX 4096	/* execve argv / env */
+#define VG_CGROUPS_MAX 1024	/* the cgroups parameter */
+#define VG_SNAPLEN_MAX 65000	/* data of read/write-family events */
+
 #endif /* VIGIL_EVENTS_H */

@@ -8,6 +8,7 @@
 
 int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 

@@ -7,56 +7,11 @@
  * flags (-D, -t, -T) work the same.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli/cli.h"
-#include "cli/options.h"
-#include "engine/engine.h"
-
-/* The suffix Falco's container plugin appends to every rule output. */
-#define SUGGESTED_OUTPUT                                                                                    \
-	"container_id=%container.id container_name=%container.name "                                        \
-	"container_image_repository=%container.image.repository container_image_tag=%container.image.tag " \
-	"k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name"
-
-/* Where alerts go during a replay: stdout and/or an appended file. */
-struct replay_sink {
-	bool to_stdout;
-	FILE *file;
-	const char *program;	/* program_output: a shell command fed the alerts */
-	bool keep_alive;
-	FILE *pipe;
-};
-
-static void replay_sink(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
-{
-	struct replay_sink *s = ud;
-	(void)r;
-	(void)ev;
-	if (s->to_stdout) {
-		fwrite(line, 1, len, stdout);
-		fputc('\n', stdout);
-	}
-	if (s->file) {
-		fwrite(line, 1, len, s->file);
-		fputc('\n', s->file);
-	}
-	if (s->program) {
-		if (!s->pipe)
-			s->pipe = popen(s->program, "w");
-		if (s->pipe) {
-			fwrite(line, 1, len, s->pipe);
-			fputc('\n', s->pipe);
-			if (!s->keep_alive) {
-				pclose(s->pipe);
-				s->pipe = NULL;
-			}
-		}
-	}
-}
+#include "cli/session.h"
 
 /* The first line of the log, timestamped like Falco's. */
 static void log_start(const struct cli_options *o, const char *file)
@@ -84,115 +39,33 @@ static void usage(FILE *f)
 		"rebuilds process/fd/user state from it, evaluates the rules on every event and\n"
 		"prints alerts on stdout exactly as Falco does.\n"
 		"\n"
-		"options:\n"
-		"  -r, --rules PATH       rules file or directory (repeatable, loaded in order)\n"
-		"  -c, --config FILE      a falco.yaml-style configuration (json_output, priority,\n"
-		"                         rule_matching, stdout_output, file_output, syscall_event_drops...)\n"
-		"  --json                 JSON alerts (same as -o json_output=true)\n"
-		"  -o, --option KEY=VAL   engine option (repeatable):\n"
-		"                           rule_matching=first|all        (first)\n"
-		"                           priority=<min priority>        (debug)\n"
-		"                           json_output=true|false         (false)\n"
-		"                           json_include_output_property=  (true)\n"
-		"                           json_include_tags_property=    (true)\n"
-		"                           json_include_message_property= (false)\n"
-		"                           json_include_output_fields_property= (true)\n"
-		"                           time_format_iso_8601=true|false (false)\n"
-		"                           suggested_output=true|false    (true: append container/k8s fields)\n"
-		"                           evaluate_enter_events=true|false (false: rules see one record per\n"
-		"                             completed syscall, as Falco >= 0.42; true: also the syscall\n"
-		"                             enter events a capture holds, as older Falco did)\n"
-		"  -D SUBSTRING           disable rules whose name contains SUBSTRING (repeatable)\n"
-		"  -t TAG                 only enable rules with TAG (repeatable)\n"
-		"  -T TAG                 disable rules with TAG (repeatable)\n"
-		"  -A                     accepted for Falco compatibility (replay evaluates every event)\n"
-		"  --enter-events         same as -o evaluate_enter_events=true\n"
-		"  -p, --print FORMAT     print each event with a format such as\n"
-		"                         '%%evt.num %%evt.type %%proc.name %%fd.name'; a line is skipped\n"
-		"                         when a field is missing unless FORMAT starts with '*'\n"
-		"  --filter CONDITION     with --print: only events matching CONDITION\n"
-		"  --stats                print counters to stderr at the end\n"
-		"  -h, --help             this help\n");
+		"options:\n");
+	session_usage_options(f);
 }
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "rules", required_argument, NULL, 'r' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "option", required_argument, NULL, 'o' },
-		{ "print", required_argument, NULL, 'p' },
-		{ "filter", required_argument, NULL, 'f' },
-		{ "enter-events", no_argument, NULL, 'E' },
-		{ "stats", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char **rules = calloc((size_t)argc + 1, sizeof(char *));
-	const char **dis = calloc((size_t)argc + 1, sizeof(char *));
-	const char **ten = calloc((size_t)argc + 1, sizeof(char *));
-	const char **tdis = calloc((size_t)argc + 1, sizeof(char *));
-	size_t nrules = 0;
-	const char *print = NULL, *filter = NULL;
-	bool stats = false;
-	struct cli_options opts;
-	struct engine_opts eo;
-	struct ruleset_opts ro;
+	struct session s;
 	int c, status = 1;
 	char err[1024];
 
-	cli_options_init(&opts);
-	ruleset_opts_init(&ro);
-	engine_opts_init(&eo);
 	optind = 1;
-	/* the configuration file applies first, -o options override it */
-	for (int i = 1; i < argc; i++) {
-		const char *cfg = NULL;
-		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
-			cfg = argv[i + 1];
-		else if (!strncmp(argv[i], "--config=", 9))
-			cfg = argv[i] + 9;
-		if (cfg) {
-			struct diag_list dl;
-			diag_list_init(&dl);
-			int lrc = cli_options_load(&opts, cfg, &dl);
-			diag_print(&dl, stderr);
-			diag_list_fini(&dl);
-			if (lrc)
-				goto out;
-		}
-	}
-	while ((c = getopt_long(argc, argv, "r:c:o:p:D:t:T:Ah", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rules[nrules++] = optarg; break;
-		case 'c': break;
-		case 'j': cli_options_set(&opts, "json_output=true", err, sizeof(err)); break;
-		case 'o':
-			if (cli_options_set(&opts, optarg, err, sizeof(err))) {
-				fprintf(stderr, "vigil: %s\n", err);
-				goto out;
-			}
-			break;
-		case 'p': print = optarg; break;
-		case 'f': filter = optarg; break;
-		case 'E': cli_options_set(&opts, "evaluate_enter_events=true", err, sizeof(err)); break;
-		case 'D': dis[ro.ndisable_substr++] = optarg; break;
-		case 't': ten[ro.nenable_tags++] = optarg; break;
-		case 'T': tdis[ro.ndisable_tags++] = optarg; break;
-		case 'A': break;
-		case 's': stats = true; break;
-		case 'h': usage(stdout); status = 0; goto out;
-		default: usage(stderr); status = 2; goto out;
-		}
-	}
-	if (cli_options_validate(&opts, err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
+	if (session_init(&s, argc, argv))
 		goto out;
-	}
-	if (!nrules && !print) {
-		for (int i = 0; i < opts.nrules_files; i++)
-			rules[nrules++] = opts.rules_files[i];
+	while ((c = getopt_long(argc, argv, SESSION_SHORTOPTS "h", session_longopts, NULL)) != -1) {
+		int rc = session_opt(&s, c, optarg);
+		if (rc < 0)
+			goto out;
+		if (rc)
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			status = 0;
+		} else {
+			usage(stderr);
+			status = 2;
+		}
+		goto out;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "vigil: replay needs exactly one capture file\n");
@@ -200,94 +73,29 @@ int cmd_replay(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (!nrules && !print) {
+	if (!s.nrules && !s.print && !s.opts.nrules_files) {
 		fprintf(stderr, "vigil: give rules with -r, or a --print format\n");
 		status = 2;
 		goto out;
 	}
-	ro.disable_substr = dis;
-	ro.enable_tags = ten;
-	ro.disable_tags = tdis;
-	ro.min_priority = opts.min_priority;
-	ro.append_output = opts.suggested_output ? SUGGESTED_OUTPUT : NULL;
-	eo.matching = opts.rule_matching_all ? MATCH_ALL : MATCH_FIRST;
-	eo.evaluate_enter = opts.evaluate_enter_events;
-	eo.alert.json = opts.json_output;
-	eo.alert.json_include_output = opts.json_include_output;
-	eo.alert.json_include_tags = opts.json_include_tags;
-	eo.alert.json_include_message = opts.json_include_message;
-	eo.alert.json_include_output_fields = opts.json_include_output_fields;
-	eo.alert.time_iso8601 = opts.time_iso8601;
-
-	struct ruleset *rs = NULL;
-	if (nrules) {
-		struct diag_list dl;
-		diag_list_init(&dl);
-		rs = ruleset_load(rules, nrules, &ro, &dl);
-		diag_print(&dl, stderr);
-		diag_list_fini(&dl);
-		if (!rs) {
-			fprintf(stderr, "vigil: rules not loaded\n");
-			goto out;
-		}
-	}
-	struct engine e;
-	struct replay_sink sink = { opts.stdout_output, NULL, NULL, opts.program_output_keep_alive, NULL };
-	if (opts.program_output && opts.program_output_cmd[0])
-		sink.program = opts.program_output_cmd;
-	if (opts.file_output && !(sink.file = fopen(opts.file_output_name, "a"))) {
-		fprintf(stderr, "vigil: file_output: cannot open %s: %s\n", opts.file_output_name, strerror(errno));
-		ruleset_free(rs);
+	if (session_start(&s, !s.print))
 		goto out;
-	}
-	log_start(&opts, argv[optind]);
-	engine_init(&e, rs, &eo);
-	e.sink = replay_sink;
-	e.sink_ud = &sink;
-	if (opts.drops_simulate)
-		engine_set_drops(&e, opts.drops_threshold, opts.drops_actions, opts.drops_rate, opts.drops_max_burst, true);
-	if (print && engine_set_print(&e, print, filter, stdout, err, sizeof(err))) {
-		fprintf(stderr, "vigil: %s\n", err);
-		engine_fini(&e);
-		ruleset_free(rs);
-		goto out;
-	}
-	int rc = engine_replay(&e, argv[optind], err, sizeof(err));
+	log_start(&s.opts, argv[optind]);
+	if (s.opts.drops_simulate)
+		engine_set_drops(&s.e, s.opts.drops_threshold, s.opts.drops_actions, s.opts.drops_rate,
+				 s.opts.drops_max_burst, true);
+	int rc = engine_replay(&s.e, argv[optind], err, sizeof(err));
 	fflush(stdout);
-	if (sink.file)
-		fclose(sink.file);
-	if (sink.pipe)
-		pclose(sink.pipe);
-	if (rc) {
+	if (rc)
 		fprintf(stderr, "vigil: %s\n", err);
-	} else {
-		status = e.exit_status;
-	}
-	if (e.drops_enabled && e.drops.occurrences)
+	else
+		status = s.e.exit_status;
+	if (s.e.drops_enabled && s.e.drops.occurrences)
 		fprintf(stderr, "event drop detected: %llu occurrences\nnum times actions taken: %llu\n",
-			(unsigned long long)e.drops.occurrences, (unsigned long long)e.drops.actions_taken);
-	if (stats || rc) {
-		fprintf(stderr, "Events detected: %llu\nRule counts by severity:\n", (unsigned long long)e.stats.alerts);
-		for (int p = 0; p < PRIO__COUNT; p++)
-			if (e.stats.alerts_by_prio[p])
-				fprintf(stderr, "   %s: %llu\n", priority_name(p), (unsigned long long)e.stats.alerts_by_prio[p]);
-		if (rs) {
-			fprintf(stderr, "Triggered rules by rule name:\n");
-			for (size_t i = 0; i < rs->nrules; i++)
-				if (rs->rules[i]->matches)
-					fprintf(stderr, "   %s: %llu\n", rs->rules[i]->name,
-						(unsigned long long)rs->rules[i]->matches);
-		}
-		fprintf(stderr, "events: %llu read, %llu evaluated, %llu of unknown types\n",
-			(unsigned long long)(e.stats.events + e.stats.unknown_events), (unsigned long long)e.stats.evaluated,
-			(unsigned long long)e.stats.unknown_events);
-	}
-	engine_fini(&e);
-	ruleset_free(rs);
+			(unsigned long long)s.e.drops.occurrences, (unsigned long long)s.e.drops.actions_taken);
+	if (s.stats || rc)
+		session_print_stats(&s, stderr);
 out:
-	free(rules);
-	free(dis);
-	free(ten);
-	free(tdis);
+	session_fini(&s);
 	return status;
 }

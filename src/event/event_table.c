@@ -59,6 +59,14 @@ static const struct ev_param_info p_exec_later[] = {
 	P_("pgid", VG_PT_PID, PF_NA), P_("gid", VG_PT_GID, PF_DEC),
 };
 static const struct ev_param_info p_ino = P_("ino", VG_PT_UINT64, PF_DEC);
+/* execve's "flags": the 2022 table names only EXE_WRITABLE. */
+static const struct ev_flag_name exe_flags_later[] = {
+	{ "EXE_WRITABLE", VG_EXE_WRITABLE },
+	{ "EXE_UPPER_LAYER", VG_EXE_UPPER_LAYER },
+	{ "EXE_FROM_MEMFD", VG_EXE_FROM_MEMFD },
+	{ "EXE_LOWER_LAYER", VG_EXE_LOWER_LAYER },
+	{ NULL, 0 },
+};
 static const struct ev_param_info p_pidns = P_("pidns_init_start_ts", VG_PT_UINT64, PF_DEC);
 #undef P_
 
@@ -88,9 +96,13 @@ static void build_merged(void)
 			continue;
 		struct ev_info *m = &g_merged[t];
 		switch (t) {
-		case VG_EV_EXECVE_19_X: case VG_EV_EXECVEAT_X:
+		case VG_EV_EXECVE_19_X: case VG_EV_EXECVEAT_X: {
+			int fi = ev_param_index(m, "flags");
+			if (fi >= 0)
+				m->params[fi].info = exe_flags_later;
 			append_params(m, p_exec_later, sizeof(p_exec_later) / sizeof(p_exec_later[0]), false);
 			break;
+		}
 		case VG_EV_OPEN_X: case VG_EV_OPENAT_2_X: case VG_EV_OPENAT2_X: case VG_EV_CREAT_X:
 			append_params(m, &p_ino, 1, false);
 			break;

@@ -30,7 +30,7 @@
 void evtset_all(struct evtset *s)
 {
 	memset(s->bits, 0, sizeof(s->bits));
-	for (uint32_t i = 0; i < VG_EV_MAX; i++)
+	for (uint32_t i = 0; i < EVTSET_BITS; i++)
 		s->bits[i / 64] |= 1ull << (i % 64);
 }
 
@@ -44,17 +44,23 @@ bool evtset_has(const struct evtset *s, uint32_t code)
 	return code < VG_EV_MAX && (s->bits[code / 64] >> (code % 64)) & 1;
 }
 
+bool evtset_has_sc(const struct evtset *s, uint32_t sc)
+{
+	uint32_t b = EVTSET_SC_BASE + sc;
+	return sc < EV_SYSCALL_NAMES_MAX && (s->bits[b / 64] >> (b % 64)) & 1;
+}
+
 size_t evtset_count(const struct evtset *s)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof(s->bits) / sizeof(s->bits[0]); i++)
-		n += (size_t)__builtin_popcountll(s->bits[i]);
+	for (uint32_t i = 0; i < VG_EV_MAX; i++)
+		n += evtset_has(s, i);
 	return n;
 }
 
 static void evtset_add(struct evtset *s, uint32_t code)
 {
-	if (code < VG_EV_MAX)
+	if (code < EVTSET_BITS)
 		s->bits[code / 64] |= 1ull << (code % 64);
 }
 
@@ -78,14 +84,15 @@ static void evtset_not(struct evtset *a)
 		a->bits[i] = ~a->bits[i] & all.bits[i];
 }
 
-static bool is_syscall_name(const char *name)
+/* The syscall code called `name`, or -1. */
+static int syscall_code(const char *name)
 {
 	for (uint32_t i = 0; i < EV_SYSCALL_NAMES_MAX; i++) {
 		const char *n = ev_syscall_name(i);
 		if (n && !strcmp(n, name))
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
 }
 
 bool evttype_codes(const char *name, struct evtset *out)
@@ -99,9 +106,11 @@ bool evttype_codes(const char *name, struct evtset *out)
 			found = true;
 		}
 	}
-	if (!found && is_syscall_name(name)) {
+	int sc = found ? -1 : syscall_code(name);
+	if (sc >= 0) {
 		evtset_add(out, VG_EV_GENERIC_E);
 		evtset_add(out, VG_EV_GENERIC_X);
+		evtset_add(out, EVTSET_SC_BASE + (uint32_t)sc);
 		found = true;
 	}
 	return found;

@@ -21,14 +21,22 @@
 #include "rules/ast.h"
 #include "rules/fields.h"
 
-/* A set of event codes, one bit per code. */
+/* A set of event codes, one bit per code, followed by one bit per syscall
+ * code (VG_PT_SYSCALLID values) for the syscalls that only generic events
+ * carry: "evt.type = init_module" wants GENERIC events whose syscall is
+ * init_module, and live capture needs to know which syscall that is. */
+#define EVTSET_SC_BASE VG_EV_MAX
+#define EVTSET_BITS (VG_EV_MAX + EV_SYSCALL_NAMES_MAX)
 struct evtset {
-	uint64_t bits[(VG_EV_MAX + 63) / 64];
+	uint64_t bits[(EVTSET_BITS + 63) / 64];
 };
 
 void evtset_all(struct evtset *s);
 void evtset_clear(struct evtset *s);
 bool evtset_has(const struct evtset *s, uint32_t code);
+/* Does the set want generic events of syscall code sc? */
+bool evtset_has_sc(const struct evtset *s, uint32_t sc);
+/* Number of event codes in the set (syscall bits not counted). */
 size_t evtset_count(const struct evtset *s);
 
 enum tr_kind { TR_TOLOWER, TR_TOUPPER, TR_B64, TR_BASENAME, TR_LEN, TR_JOIN, TR_CONCAT, TR_GETOPT };

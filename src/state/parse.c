@@ -999,6 +999,10 @@ void state_event_pre(struct state *st, struct event *ev)
 	if (ev->tid <= 0 || ev->info->category == EC_INTERNAL)
 		return;
 	t = state_thread(st, ev->tid);
+	if (!t && st->missing_thread && k != PK_CLONE && k != PK_PROCEXIT) {
+		st->missing_thread(st->missing_ud, st, ev->tid);
+		t = state_thread(st, ev->tid);
+	}
 	if (!t)
 		t = thread_new(st, ev->tid);
 	ev->thread = t;

@@ -160,6 +160,12 @@ struct state {
 	 * (failed opens): not in any table */
 	struct fdinfo scratch_fd;
 	struct state_stats stats;
+
+	/* Live sources: called for an event of a thread the state does not
+	 * know (it existed before the capture started and the /proc scan missed
+	 * it), to add it from /proc. Not called for clone children and exits. */
+	int (*missing_thread)(void *ud, struct state *st, int64_t tid);
+	void *missing_ud;
 };
 
 void state_init(struct state *st);

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * live.h - the live event source: loads vigil's BPF probe (a libbpf
+ * skeleton built from bpf/), routes the wanted syscalls to their programs,
+ * and hands out the events of the per-CPU ring buffers in timestamp order,
+ * decoded into struct event exactly as the capture reader does.
+ *
+ * Ownership: an event returned by live_next() points into the ring buffer
+ * and stays valid until the next call to live_next().
+ */
+#ifndef VIGIL_LIVE_H
+#define VIGIL_LIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event/event.h"
+#include "vigil/events.h"
+
+struct evtset;
+
+/* Counters of the probe, summed over CPUs, plus what user space saw. */
+struct live_stats {
+	uint64_t n_evts;		/* events the probe wrote */
+	uint64_t n_drops_buffer;	/* lost: a ring was full */
+	uint64_t n_drops_scratch;	/* lost: too large */
+	uint64_t n_drops_nomap;
+	uint64_t n_drops_recursion;	/* lost: the kernel skipped a nested run */
+	uint64_t n_truncated;
+	uint64_t n_unreadable;
+	uint64_t n_bad;			/* events that failed to decode (a probe bug) */
+	uint64_t n_read;		/* events handed out */
+};
+
+struct live_opts {
+	uint32_t ring_bytes;		/* per CPU, a power of two >= page size */
+};
+
+struct live;
+
+/* Can live capture run here? Returns 0, or a negative errno with a sentence
+ * saying what is missing (privileges, BTF, a build without the probe). */
+int live_check_support(char *why, size_t len);
+
+/* Load and attach the probe. Returns NULL with errno and a message. */
+struct live *live_open(const struct live_opts *o, char *err, size_t errlen);
+void live_close(struct live *l);
+
+/* Which syscalls reach user space: those whose events (or, for syscalls
+ * only generic events carry, whose syscall code) `types` holds, plus the
+ * base set the state engine needs. NULL: every syscall. */
+void live_set_interesting(struct live *l, const struct evtset *types);
+/* Number of syscalls currently wanted. */
+unsigned live_wanted_count(const struct live *l);
+
+/* Next event in timestamp order. Returns 1 with *ev filled, 0 when nothing
+ * arrived within timeout_ms, or a negative errno. */
+int live_next(struct live *l, struct event *ev, int timeout_ms);
+
+void live_get_stats(struct live *l, struct live_stats *s);
+
+#endif /* VIGIL_LIVE_H */

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * session.c - the engine set-up that `vigil replay`, `vigil run` and
+ * `vigil capture` share: Falco's options and configuration, rule loading and
+ * selection, alert outputs, and the end-of-run summary.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/session.h"
+
+/* The suffix Falco's container plugin appends to every rule output. */
+#define SUGGESTED_OUTPUT                                                                                    \
+	"container_id=%container.id container_name=%container.name "                                        \
+	"container_image_repository=%container.image.repository container_image_tag=%container.image.tag " \
+	"k8s_pod_name=%k8s.pod.name k8s_ns_name=%k8s.ns.name"
+
+const struct option session_longopts[] = {
+	{ "rules", required_argument, NULL, 'r' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "option", required_argument, NULL, 'o' },
+	{ "print", required_argument, NULL, 'p' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "enter-events", no_argument, NULL, 'E' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+void session_usage_options(FILE *f)
+{
+	fprintf(f,
+		"  -r, --rules PATH       rules file or directory (repeatable, loaded in order)\n"
+		"  -c, --config FILE      a falco.yaml-style configuration (json_output, priority,\n"
+		"                         rule_matching, stdout_output, file_output, syscall_event_drops...)\n"
+		"  --json                 JSON alerts (same as -o json_output=true)\n"
+		"  -o, --option KEY=VAL   engine option (repeatable):\n"
+		"                           rule_matching=first|all        (first)\n"
+		"                           priority=<min priority>        (debug)\n"
+		"                           json_output=true|false         (false)\n"
+		"                           json_include_output_property=  (true)\n"
+		"                           json_include_tags_property=    (true)\n"
+		"                           json_include_message_property= (false)\n"
+		"                           json_include_output_fields_property= (true)\n"
+		"                           time_format_iso_8601=true|false (false)\n"
+		"                           suggested_output=true|false    (true: append container/k8s fields)\n"
+		"                           evaluate_enter_events=true|false (false: rules see one record per\n"
+		"                             completed syscall, as Falco >= 0.42; true: also the syscall\n"
+		"                             enter events a capture holds, as older Falco did)\n"
+		"  -D SUBSTRING           disable rules whose name contains SUBSTRING (repeatable)\n"
+		"  -t TAG                 only enable rules with TAG (repeatable)\n"
+		"  -T TAG                 disable rules with TAG (repeatable)\n"
+		"  -A                     accepted for Falco compatibility\n"
+		"  -p, --print FORMAT     print each event with a format such as\n"
+		"                         '%%evt.num %%evt.type %%proc.name %%fd.name'; a line is skipped\n"
+		"                         when a field is missing unless FORMAT starts with '*'\n"
+		"  --filter CONDITION     with --print: only events matching CONDITION\n"
+		"  --stats                print counters to stderr at the end\n"
+		"  -h, --help             this help\n");
+}
+
+static void sink_write(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+{
+	struct session_sink *s = ud;
+	(void)r;
+	(void)ev;
+	if (s->to_stdout) {
+		fwrite(line, 1, len, stdout);
+		fputc('\n', stdout);
+		if (s->flush)
+			fflush(stdout);
+	}
+	if (s->file) {
+		fwrite(line, 1, len, s->file);
+		fputc('\n', s->file);
+	}
+	if (s->program) {
+		if (!s->pipe)
+			s->pipe = popen(s->program, "w");
+		if (s->pipe) {
+			fwrite(line, 1, len, s->pipe);
+			fputc('\n', s->pipe);
+			if (!s->keep_alive) {
+				pclose(s->pipe);
+				s->pipe = NULL;
+			}
+		}
+	}
+}
+
+int session_init(struct session *s, int argc, char **argv)
+{
+	memset(s, 0, sizeof(*s));
+	cli_options_init(&s->opts);
+	ruleset_opts_init(&s->ro);
+	engine_opts_init(&s->eo);
+	s->rules = calloc((size_t)argc + 17, sizeof(char *));
+	s->dis = calloc((size_t)argc + 1, sizeof(char *));
+	s->ten = calloc((size_t)argc + 1, sizeof(char *));
+	s->tdis = calloc((size_t)argc + 1, sizeof(char *));
+	if (!s->rules || !s->dis || !s->ten || !s->tdis)
+		return -ENOMEM;
+	for (int i = 1; i < argc; i++) {
+		const char *cfg = NULL;
+		if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc)
+			cfg = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			cfg = argv[i] + 9;
+		if (cfg) {
+			struct diag_list dl;
+			diag_list_init(&dl);
+			int rc = cli_options_load(&s->opts, cfg, &dl);
+			diag_print(&dl, stderr);
+			diag_list_fini(&dl);
+			if (rc)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int set_opt(struct session *s, const char *kv)
+{
+	char err[512];
+	if (cli_options_set(&s->opts, kv, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -EINVAL;
+	}
+	return 1;
+}
+
+int session_opt(struct session *s, int c, const char *arg)
+{
+	switch (c) {
+	case 'r': s->rules[s->nrules++] = arg; return 1;
+	case 'c': return 1;	/* applied by session_init() */
+	case 'j': return set_opt(s, "json_output=true");
+	case 'o': return set_opt(s, arg);
+	case 'p': s->print = arg; return 1;
+	case 'f': s->filter = arg; return 1;
+	case 'E': return set_opt(s, "evaluate_enter_events=true");
+	case 'D': s->dis[s->ro.ndisable_substr++] = arg; return 1;
+	case 't': s->ten[s->ro.nenable_tags++] = arg; return 1;
+	case 'T': s->tdis[s->ro.ndisable_tags++] = arg; return 1;
+	case 'A': return 1;
+	case 's': s->stats = true; return 1;
+	default: return 0;
+	}
+}
+
+int session_start(struct session *s, bool need_rules)
+{
+	char err[1024];
+	struct cli_options *o = &s->opts;
+	if (cli_options_validate(o, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -EINVAL;
+	}
+	if (need_rules && !s->nrules)
+		for (int i = 0; i < o->nrules_files; i++)
+			s->rules[s->nrules++] = o->rules_files[i];
+	s->ro.disable_substr = s->dis;
+	s->ro.enable_tags = s->ten;
+	s->ro.disable_tags = s->tdis;
+	s->ro.min_priority = o->min_priority;
+	s->ro.append_output = o->suggested_output ? SUGGESTED_OUTPUT : NULL;
+	s->eo.matching = o->rule_matching_all ? MATCH_ALL : MATCH_FIRST;
+	s->eo.evaluate_enter = o->evaluate_enter_events;
+	s->eo.alert.json = o->json_output;
+	s->eo.alert.json_include_output = o->json_include_output;
+	s->eo.alert.json_include_tags = o->json_include_tags;
+	s->eo.alert.json_include_message = o->json_include_message;
+	s->eo.alert.json_include_output_fields = o->json_include_output_fields;
+	s->eo.alert.time_iso8601 = o->time_iso8601;
+
+	if (s->nrules) {
+		struct diag_list dl;
+		diag_list_init(&dl);
+		s->rs = ruleset_load(s->rules, s->nrules, &s->ro, &dl);
+		diag_print(&dl, stderr);
+		diag_list_fini(&dl);
+		if (!s->rs) {
+			fprintf(stderr, "vigil: rules not loaded\n");
+			return -EINVAL;
+		}
+	}
+	s->sink = (struct session_sink){ o->stdout_output, NULL, NULL, o->program_output_keep_alive, NULL, false };
+	if (o->program_output && o->program_output_cmd[0])
+		s->sink.program = o->program_output_cmd;
+	if (o->file_output && !(s->sink.file = fopen(o->file_output_name, "a"))) {
+		fprintf(stderr, "vigil: file_output: cannot open %s: %s\n", o->file_output_name, strerror(errno));
+		return -errno;
+	}
+	engine_init(&s->e, s->rs, &s->eo);
+	s->engine_ready = true;
+	s->e.sink = sink_write;
+	s->e.sink_ud = &s->sink;
+	if (s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void session_print_stats(struct session *s, FILE *f)
+{
+	uint64_t unknown_events = s->e.stats.unknown_events;
+	struct engine *e = &s->e;
+	fprintf(f, "Events detected: %llu\nRule counts by severity:\n", (unsigned long long)e->stats.alerts);
+	for (int p = 0; p < PRIO__COUNT; p++)
+		if (e->stats.alerts_by_prio[p])
+			fprintf(f, "   %s: %llu\n", priority_name(p), (unsigned long long)e->stats.alerts_by_prio[p]);
+	if (s->rs) {
+		fprintf(f, "Triggered rules by rule name:\n");
+		for (size_t i = 0; i < s->rs->nrules; i++)
+			if (s->rs->rules[i]->matches)
+				fprintf(f, "   %s: %llu\n", s->rs->rules[i]->name, (unsigned long long)s->rs->rules[i]->matches);
+	}
+	fprintf(f, "events: %llu read, %llu evaluated, %llu of unknown types\n",
+		(unsigned long long)(e->stats.events + unknown_events), (unsigned long long)e->stats.evaluated,
+		(unsigned long long)unknown_events);
+}
+
+void session_fini(struct session *s)
+{
+	fflush(stdout);
+	if (s->sink.file)
+		fclose(s->sink.file);
+	if (s->sink.pipe)
+		pclose(s->sink.pipe);
+	if (s->engine_ready)
+		engine_fini(&s->e);
+	ruleset_free(s->rs);
+	free(s->rules);
+	free(s->dis);
+	free(s->ten);
+	free(s->tdis);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * session.h - what the commands that run the engine share (`vigil replay`,
+ * `vigil run`, `vigil capture`): the options Falco users know (-r, -c, -o,
+ * --json, -D/-t/-T, --print/--filter, --stats), loading the configuration and
+ * the rules, setting up the engine with its alert outputs, and the summary
+ * printed at the end.
+ */
+#ifndef VIGIL_SESSION_H
+#define VIGIL_SESSION_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "cli/options.h"
+#include "engine/engine.h"
+
+/* Where alerts go: stdout, an appended file, a program fed on stdin. */
+struct session_sink {
+	bool to_stdout;
+	FILE *file;
+	const char *program;
+	bool keep_alive;
+	FILE *pipe;
+	bool flush;		/* flush stdout after every alert (live runs) */
+};
+
+struct session {
+	struct cli_options opts;
+	struct ruleset_opts ro;
+	struct engine_opts eo;
+	const char **rules, **dis, **ten, **tdis;
+	size_t nrules;
+	const char *print, *filter;
+	bool stats;
+	struct ruleset *rs;
+	struct engine e;
+	bool engine_ready;
+	struct session_sink sink;
+};
+
+/* getopt_long options of a session; a command appends its own. */
+#define SESSION_SHORTOPTS "r:c:o:p:D:t:T:A"
+extern const struct option session_longopts[];
+#define SESSION_NLONGOPTS 9
+
+/* The help lines of the session options, for a command's usage text. */
+void session_usage_options(FILE *f);
+
+/* Allocate, and apply configuration files (-c) first so that -o overrides
+ * them. Returns 0, or -EINVAL after printing the diagnostics. */
+int session_init(struct session *s, int argc, char **argv);
+
+/* One getopt result: 1 if it was a session option, 0 if not, -EINVAL on a
+ * bad value (reported on stderr). */
+int session_opt(struct session *s, int c, const char *arg);
+
+/* Validate the options, load the rules (when `need_rules` and none were
+ * given, fall back to the configuration's rules_files), set up the engine,
+ * its sinks and --print. Returns 0, or a negative errno after reporting. */
+int session_start(struct session *s, bool need_rules);
+
+/* Falco's end-of-run summary (events, rule counts by severity and name). */
+void session_print_stats(struct session *s, FILE *f);
+
+/* Flush and close the outputs, free the engine and the rules. */
+void session_fini(struct session *s);
+
+#endif
