@@ -50,10 +50,10 @@ build-asan: deps $(BUILD_ASAN)/build.ninja
 build-fuzz: deps $(BUILD_FUZZ)/build.ninja
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 
-# Until live capture is the default, the main job replays the bundled capture
-# with the bundled rules and prints Falco-format alerts.
+# The main job: live detection on this host with the bundled rules, Falco
+# alerts on stdout, until Ctrl-C (needs root and a kernel with BTF).
 run: build
-	./$(BUILD)/src/vigil replay captures/demo-alpine.scap.gz -r rules/ --stats
+	./$(BUILD)/src/vigil run -r rules/ --stats
 
 test: build build-asan build-fuzz
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)

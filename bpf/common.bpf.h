@@ -277,6 +277,32 @@ static __always_inline void vg_push_kbuf(struct vg_ev *e, const void *p, __u32 l
 	vg_set_len(e, n);
 }
 
+/* The drop category of an event type (Falco's buffer-drop categories). */
+static __always_inline __u32 vg_drop_cat(__u16 type)
+{
+	switch (type) {
+	case VG_EV_CLONE_20_X: case VG_EV_FORK_20_X: case VG_EV_VFORK_20_X: case VG_EV_CLONE3_X:
+		return VG_DROP_CLONE_FORK;
+	case VG_EV_EXECVE_19_X: case VG_EV_EXECVEAT_X:
+		return VG_DROP_EXECVE;
+	case VG_EV_CONNECT_X:
+		return VG_DROP_CONNECT;
+	case VG_EV_OPEN_X: case VG_EV_OPENAT_2_X: case VG_EV_OPENAT2_X: case VG_EV_CREAT_X:
+		return VG_DROP_OPEN;
+	case VG_EV_MKDIR_2_X: case VG_EV_MKDIRAT_X: case VG_EV_RMDIR_2_X: case VG_EV_UNLINK_2_X:
+	case VG_EV_UNLINKAT_2_X: case VG_EV_RENAME_X: case VG_EV_RENAMEAT_X: case VG_EV_RENAMEAT2_X:
+	case VG_EV_LINK_2_X: case VG_EV_LINKAT_2_X: case VG_EV_SYMLINK_X: case VG_EV_SYMLINKAT_X:
+	case VG_EV_CHDIR_X: case VG_EV_FCHDIR_X:
+		return VG_DROP_DIR_FILE;
+	case VG_EV_CLOSE_X:
+		return VG_DROP_CLOSE;
+	case VG_EV_PROCEXIT_1_E:
+		return VG_DROP_PROC_EXIT;
+	default:
+		return VG_DROP_OTHER_INTEREST;
+	}
+}
+
 /* Copy the event to this CPU's ring. Parameters not pushed are sent empty. */
 static __always_inline void vg_ev_submit(struct vg_ev *e)
 {
@@ -307,8 +333,10 @@ static __always_inline void vg_ev_submit(struct vg_ev *e)
 		return;
 	}
 	if (bpf_ringbuf_output(ring, e->buf, total & (VG_SCRATCH_SIZE - 1), 0)) {
-		if (c)
+		if (c) {
 			__sync_fetch_and_add(&c->n_drops_buffer, 1);
+			__sync_fetch_and_add(&c->n_drops_buffer_cat[vg_drop_cat(e->type) & 7], 1);
+		}
 		return;
 	}
 	if (c) {

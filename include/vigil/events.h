@@ -17,7 +17,7 @@
 
 /* Bumped whenever a struct below or the meaning of a code changes. The BPF
  * object carries it in rodata and user space refuses a mismatch. */
-#define VIGIL_EVENTS_ABI_VERSION 1
+#define VIGIL_EVENTS_ABI_VERSION 2
 
 /* Event header, packed: ts (ns since epoch), tid, len (whole event, header
  * included), type (event code), nparams. 26 bytes. */
@@ -540,10 +540,24 @@ enum vg_rec_flags {
 	VG_RF_UNREADABLE = 1 << 1,	/* a user pointer could not be read */
 };
 
+/* Categories of ring-full drops (Falco's n_drops_buffer_*_exit). */
+enum vg_drop_cat {
+	VG_DROP_CLONE_FORK = 0,
+	VG_DROP_EXECVE,
+	VG_DROP_CONNECT,
+	VG_DROP_OPEN,
+	VG_DROP_DIR_FILE,
+	VG_DROP_OTHER_INTEREST,
+	VG_DROP_CLOSE,
+	VG_DROP_PROC_EXIT,
+	VG_DROP_CAT_MAX,
+};
+
 /* Per-CPU counters of the probe (a one-element PERCPU_ARRAY). */
 struct vg_counters {
 	__u64 n_evts;		/* events written to a ring */
 	__u64 n_drops_buffer;	/* lost: the ring was full */
+	__u64 n_drops_buffer_cat[VG_DROP_CAT_MAX];	/* the same, by category */
 	__u64 n_drops_scratch;	/* lost: the event outgrew the scratch space */
 	__u64 n_drops_nomap;	/* lost: no ring for this CPU (configuration bug) */
 	__u64 n_truncated;	/* written with VG_RF_TRUNCATED */

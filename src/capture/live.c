@@ -17,6 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 #include "capture/live.h"
+#include "engine/drops.h"
+
+void live_drop_counts(const struct live_stats *s, struct drop_counts *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->n_drops_buffer = s->n_drops_buffer;
+	memcpy(d->n_drops_buffer_cat, s->n_drops_buffer_cat, sizeof(d->n_drops_buffer_cat));
+	d->n_drops_scratch_map = s->n_drops_scratch;
+	d->n_drops_bug = s->n_drops_nomap + s->n_bad;
+	/* runs the kernel skipped (a preempted probe on that CPU) are lost too */
+	d->n_drops = d->n_drops_buffer + d->n_drops_scratch_map + d->n_drops_bug + s->n_drops_recursion;
+}
 
 #ifndef VIGIL_HAVE_BPF
 
@@ -437,6 +449,8 @@ void live_get_stats(struct live *l, struct live_stats *s)
 		for (int c = 0; c < l->ncpu; c++) {
 			s->n_evts += pc[c].n_evts;
 			s->n_drops_buffer += pc[c].n_drops_buffer;
+			for (int k = 0; k < VG_DROP_CAT_MAX; k++)
+				s->n_drops_buffer_cat[k] += pc[c].n_drops_buffer_cat[k];
 			s->n_drops_scratch += pc[c].n_drops_scratch;
 			s->n_drops_nomap += pc[c].n_drops_nomap;
 			s->n_truncated += pc[c].n_truncated;

@@ -18,11 +18,13 @@
 #include "vigil/events.h"
 
 struct evtset;
+struct drop_counts;
 
 /* Counters of the probe, summed over CPUs, plus what user space saw. */
 struct live_stats {
 	uint64_t n_evts;		/* events the probe wrote */
 	uint64_t n_drops_buffer;	/* lost: a ring was full */
+	uint64_t n_drops_buffer_cat[VG_DROP_CAT_MAX];
 	uint64_t n_drops_scratch;	/* lost: too large */
 	uint64_t n_drops_nomap;
 	uint64_t n_drops_recursion;	/* lost: the kernel skipped a nested run */
@@ -58,5 +60,8 @@ unsigned live_wanted_count(const struct live *l);
 int live_next(struct live *l, struct event *ev, int timeout_ms);
 
 void live_get_stats(struct live *l, struct live_stats *s);
+
+/* The drop counters the engine's drop manager and alert use. */
+void live_drop_counts(const struct live_stats *s, struct drop_counts *d);
 
 #endif /* VIGIL_LIVE_H */

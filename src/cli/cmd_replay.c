@@ -90,9 +90,7 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "vigil: %s\n", err);
 	else
 		status = s.e.exit_status;
-	if (s.e.drops_enabled && s.e.drops.occurrences)
-		fprintf(stderr, "event drop detected: %llu occurrences\nnum times actions taken: %llu\n",
-			(unsigned long long)s.e.drops.occurrences, (unsigned long long)s.e.drops.actions_taken);
+	session_print_drops(&s, stderr);
 	if (s.stats || rc)
 		session_print_stats(&s, stderr);
 out:

@@ -166,6 +166,7 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "vigil: cannot read /proc: %s\n", err);
 		goto out;
 	}
+	s.e.src_drops_live = true;
 	engine_set_drops(&s.e, s.opts.drops_threshold, s.opts.drops_actions, s.opts.drops_rate, s.opts.drops_max_burst,
 			 s.opts.drops_simulate);
 
@@ -191,7 +192,7 @@ int cmd_run(int argc, char **argv)
 		uint64_t now = now_ns();
 		if (now - last_stats >= 100000000ull) {
 			live_get_stats(l, &ls);
-			s.e.n_drops = ls.n_drops_buffer + ls.n_drops_scratch + ls.n_drops_recursion + ls.n_drops_nomap;
+			live_drop_counts(&ls, &s.e.src_drops);
 			last_stats = now;
 		}
 		if (duration > 0 && (double)(now - start) / 1e9 >= duration)
@@ -206,6 +207,7 @@ int cmd_run(int argc, char **argv)
 	status = s.e.stop ? s.e.exit_status : 0;
 	fflush(stdout);
 	live_get_stats(l, &ls);
+	session_print_drops(&s, stderr);
 	if (s.stats) {
 		session_print_stats(&s, stderr);
 		print_live_stats(&ls, stderr);

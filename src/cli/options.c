@@ -47,7 +47,8 @@ static int set_actions(unsigned *dst, const char *v, char *err, size_t errlen)
 	unsigned a = 0;
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", v);
-	for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+	/* "log,alert", or a YAML flow sequence "[log, alert]" as Falco's -o takes */
+	for (char *tok = strtok(buf, ", []"); tok; tok = strtok(NULL, ", []")) {
 		size_t i;
 		for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
 			if (!strcmp(acts[i].n, tok))

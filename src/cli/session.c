@@ -222,6 +222,14 @@ void session_print_stats(struct session *s, FILE *f)
 		(unsigned long long)unknown_events);
 }
 
+void session_print_drops(struct session *s, FILE *f)
+{
+	if (s->e.drops_enabled && s->e.drops.occurrences)
+		fprintf(f, "Syscall event drop monitoring:\n   - event drop detected: %llu occurrences\n"
+			   "   - num times actions taken: %llu\n",
+			(unsigned long long)s->e.drops.occurrences, (unsigned long long)s->e.drops.actions_taken);
+}
+
 void session_fini(struct session *s)
 {
 	fflush(stdout);

@@ -63,6 +63,9 @@ int session_start(struct session *s, bool need_rules);
 /* Falco's end-of-run summary (events, rule counts by severity and name). */
 void session_print_stats(struct session *s, FILE *f);
 
+/* Falco's drop-monitoring summary, when drops were detected. */
+void session_print_drops(struct session *s, FILE *f);
+
 /* Flush and close the outputs, free the engine and the rules. */
 void session_fini(struct session *s);
 

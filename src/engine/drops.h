@@ -11,6 +11,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
+#include "vigil/events.h"
+
+/* What an event source lost, cumulative (the live probe's counters; all
+ * zero for a capture file). Falco's scap_stats drop fields. */
+struct drop_counts {
+	uint64_t n_drops;		/* every event lost, whatever the cause */
+	uint64_t n_drops_buffer;	/* ring buffer full */
+	uint64_t n_drops_buffer_cat[VG_DROP_CAT_MAX];
+	uint64_t n_drops_scratch_map;	/* event larger than the probe's scratch space */
+	uint64_t n_drops_pf;		/* page faults (not a cause in vigil's probe) */
+	uint64_t n_drops_bug;		/* malformed events, missing rings */
+};
 
 enum drop_action {
 	DROP_ACT_IGNORE = 1 << 0,
@@ -28,7 +41,8 @@ struct drop_mgr {
 	bool simulate;
 	bool started;
 	uint64_t last_ts;	/* ns of the last check */
-	uint64_t last_evts, last_drops;
+	uint64_t last_evts;
+	struct drop_counts last;
 	uint64_t occurrences;	/* checks over the threshold */
 	uint64_t actions_taken;
 };
@@ -36,10 +50,10 @@ struct drop_mgr {
 void drop_mgr_init(struct drop_mgr *dm, double threshold, unsigned actions, double rate, double max_burst,
 		   bool simulate);
 
-/* Called with every event's time and the cumulative event/drop counters.
- * Returns the actions to take now (0 if none); d_drops and d_evts get the
- * counts of the last interval. */
-unsigned drop_mgr_check(struct drop_mgr *dm, uint64_t ts, uint64_t n_evts, uint64_t n_drops, uint64_t *d_drops,
-			uint64_t *d_evts);
+/* Called with every event's time, the cumulative count of events read and
+ * the source's cumulative drop counters. Returns the actions to take now (0
+ * if none); *delta and *d_evts get the counts of the last interval. */
+unsigned drop_mgr_check(struct drop_mgr *dm, uint64_t ts, uint64_t n_evts, const struct drop_counts *src,
+			struct drop_counts *delta, uint64_t *d_evts);
 
 #endif

@@ -84,17 +84,35 @@ void engine_set_drops(struct engine *e, double threshold, unsigned actions, doub
 	e->drops_enabled = true;
 }
 
-static void drop_actions(struct engine *e, const struct event *ev, unsigned act, uint64_t d_drops, uint64_t d_evts)
+static void drop_actions(struct engine *e, const struct event *ev, unsigned act, const struct drop_counts *d,
+			 uint64_t d_evts)
 {
 	char msg[256];
 	snprintf(msg, sizeof(msg), "Falco internal: syscall event drop. %llu system calls dropped in last second.",
-		 (unsigned long long)d_drops);
+		 (unsigned long long)d->n_drops);
 	if (act & (DROP_ACT_LOG | DROP_ACT_EXIT))
 		fprintf(stderr, "%s\n", msg);
 	if (act & DROP_ACT_ALERT) {
+		/* Falco's fields (strings, as Falco sends them); n_evts counts the drops too */
+		static const char *const cat[VG_DROP_CAT_MAX] = {
+			"n_drops_buffer_clone_fork_exit", "n_drops_buffer_execve_exit", "n_drops_buffer_connect_exit",
+			"n_drops_buffer_open_exit", "n_drops_buffer_dir_file_exit", "n_drops_buffer_other_interest_exit",
+			"n_drops_buffer_close_exit", "n_drops_buffer_proc_exit",
+		};
+		struct alert_field f[8 + VG_DROP_CAT_MAX];
+		size_t n = 0;
+		f[n++] = (struct alert_field){ "ebpf_enabled", e->src_drops_live ? 1 : 0 };
+		f[n++] = (struct alert_field){ "n_drops", d->n_drops };
+		f[n++] = (struct alert_field){ "n_drops_buffer_total", d->n_drops_buffer };
+		for (int i = 0; i < VG_DROP_CAT_MAX; i++)
+			f[n++] = (struct alert_field){ cat[i], d->n_drops_buffer_cat[i] };
+		f[n++] = (struct alert_field){ "n_drops_bug", d->n_drops_bug };
+		f[n++] = (struct alert_field){ "n_drops_page_faults", d->n_drops_pf };
+		f[n++] = (struct alert_field){ "n_drops_scratch_map", d->n_drops_scratch_map };
+		f[n++] = (struct alert_field){ "n_evts", d_evts + d->n_drops };
 		strbuf_reset(&e->line);
-		alert_format_internal(&e->opts.alert, ev->ts, PRIO_CRITICAL, "Falco internal: syscall event drop", msg,
-				      d_drops, d_evts, &e->line);
+		alert_format_internal(&e->opts.alert, ev->ts, PRIO_DEBUG, "Falco internal: syscall event drop", msg,
+				      f, n, &e->line);
 		e->sink(e->sink_ud, NULL, ev, e->line.buf, e->line.len);
 	}
 	if (act & DROP_ACT_EXIT) {
@@ -110,10 +128,11 @@ void engine_event(struct engine *e, struct event *ev)
 
 	e->stats.events++;
 	if (e->drops_enabled) {
-		uint64_t dd = 0, de = 0;
-		unsigned act = drop_mgr_check(&e->drops, ev->ts, e->stats.events, e->n_drops, &dd, &de);
+		struct drop_counts dd;
+		uint64_t de = 0;
+		unsigned act = drop_mgr_check(&e->drops, ev->ts, e->stats.events, &e->src_drops, &dd, &de);
 		if (act)
-			drop_actions(e, ev, act, dd, de);
+			drop_actions(e, ev, act, &dd, de);
 	}
 	state_event_pre(&e->st, ev);
 	e->fc.ev = ev;

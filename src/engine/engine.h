@@ -58,7 +58,8 @@ struct engine {
 	/* syscall_event_drops */
 	struct drop_mgr drops;
 	bool drops_enabled;
-	uint64_t n_drops;		/* events lost by the source (live capture) */
+	struct drop_counts src_drops;	/* what the source lost (live capture) */
+	bool src_drops_live;		/* the source is the BPF probe */
 	bool stop;			/* an action asked the run to end (exit) */
 	int exit_status;
 };

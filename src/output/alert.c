@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/xalloc.h"
 #include "output/alert.h"
 #include "rules/format.h"
 
@@ -253,8 +254,15 @@ done:
 	strbuf_fini(&line);
 }
 
+static int field_cmp(const void *a, const void *b)
+{
+	const struct alert_field *x = *(const struct alert_field *const *)a;
+	const struct alert_field *y = *(const struct alert_field *const *)b;
+	return strcmp(x->name, y->name);
+}
+
 void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
-			   uint64_t n_drops, uint64_t n_evts, struct strbuf *out)
+			   const struct alert_field *fields, size_t nfields, struct strbuf *out)
 {
 	struct strbuf line;
 	strbuf_init(&line);
@@ -271,8 +279,20 @@ void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, co
 		strbuf_adds(out, ",\"output\":");
 		json_str(out, line.buf, line.len);
 	}
-	if (o->json_include_output_fields)
-		strbuf_addf(out, ",\"output_fields\":{\"n_drops\":%" PRIu64 ",\"n_evts\":%" PRIu64 "}", n_drops, n_evts);
+	if (o->json_include_output_fields) {
+		const struct alert_field **sorted = xcalloc(nfields ? nfields : 1, sizeof(*sorted));
+		for (size_t i = 0; i < nfields; i++)
+			sorted[i] = &fields[i];
+		qsort(sorted, nfields, sizeof(*sorted), field_cmp);
+		strbuf_adds(out, ",\"output_fields\":{");
+		for (size_t i = 0; i < nfields; i++) {
+			strbuf_adds(out, i ? ",\"" : "\"");
+			json_escape(out, sorted[i]->name, strlen(sorted[i]->name));
+			strbuf_addf(out, "\":\"%" PRIu64 "\"", sorted[i]->value);
+		}
+		strbuf_adds(out, "}");
+		free(sorted);
+	}
 	strbuf_adds(out, ",\"priority\":");
 	json_str(out, priority_name(prio), strlen(priority_name(prio)));
 	strbuf_adds(out, ",\"rule\":");

@@ -27,10 +27,17 @@ void alert_opts_init(struct alert_opts *o);
 /* Format one alert for the rule that matched c->ev into out (no newline). */
 void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *out);
 
+/* A counter of an internal alert. */
+struct alert_field {
+	const char *name;
+	uint64_t value;
+};
+
 /* Format one of vigil's own alerts (source "internal"), as Falco's
- * "Falco internal: ..." alerts, with the drop counters as output fields. */
+ * "Falco internal: ..." alerts: the counters become output fields, sorted by
+ * name, their values strings as Falco sends them. */
 void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
-			   uint64_t n_drops, uint64_t n_evts, struct strbuf *out);
+			   const struct alert_field *fields, size_t nfields, struct strbuf *out);
 
 /* Append s (n bytes) as the inside of a JSON string: quotes, backslashes and
  * control characters escaped, invalid UTF-8 replaced with U+FFFD. */

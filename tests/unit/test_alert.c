@@ -482,15 +482,17 @@ static void test_internal_alert(void **state)
 	(void)state;
 	opts.json = false;
 	strbuf_reset(&out);
-	alert_format_internal(&opts, TS, PRIO_CRITICAL, "Falco internal: syscall event drop",
-			      "Falco internal: syscall event drop. 5 system calls dropped in last second.", 5, 100,
-			      &out);
-	assert_string_equal(out.buf, "11:53:31.726060287: Critical Falco internal: syscall event drop. 5 system "
+	const struct alert_field f[] = { { "n_evts", 100 }, { "n_drops", 5 }, { "ebpf_enabled", 1 } };
+	alert_format_internal(&opts, TS, PRIO_DEBUG, "Falco internal: syscall event drop",
+			      "Falco internal: syscall event drop. 5 system calls dropped in last second.", f, 3, &out);
+	assert_string_equal(out.buf, "11:53:31.726060287: Debug Falco internal: syscall event drop. 5 system "
 				     "calls dropped in last second.");
 	opts.json = true;
 	strbuf_reset(&out);
-	alert_format_internal(&opts, TS, PRIO_CRITICAL, "Falco internal: syscall event drop", "drop", 5, 100, &out);
-	assert_non_null(strstr(out.buf, "\"output_fields\":{\"n_drops\":5,\"n_evts\":100}"));
+	alert_format_internal(&opts, TS, PRIO_DEBUG, "Falco internal: syscall event drop", "drop", f, 3, &out);
+	/* sorted by name, values as strings (Falco's map<string,string>) */
+	assert_non_null(strstr(out.buf, "\"output_fields\":{\"ebpf_enabled\":\"1\",\"n_drops\":\"5\",\"n_evts\":\"100\"}"));
+	assert_non_null(strstr(out.buf, "\"priority\":\"Debug\""));
 	assert_non_null(strstr(out.buf, "\"rule\":\"Falco internal: syscall event drop\""));
 	assert_non_null(strstr(out.buf, "\"source\":\"internal\""));
 	assert_non_null(strstr(out.buf, "\"time\":\"2026-07-31T11:53:31.726060287Z\"}"));
