@@ -79,6 +79,15 @@ static __always_inline __u32 vg_off(__u32 x)
 struct vg_scratch {
 	__u8 ev[VG_SCRATCH_SIZE];
 	__u8 tmp[VG_TMP_SIZE];	/* path building */
+	/* The builder's position and flags live here, in map memory, and are
+	 * read back through volatile loads: the verifier then sees an unknown
+	 * (masked) offset on every path instead of one precise value per path,
+	 * so the branches of variable-size parameters merge instead of
+	 * multiplying the states it explores. */
+	__u32 pos;
+	__u32 flags;
+	__u32 woff;	/* path walks: offset of the first byte built in tmp */
+	__u32 wtotal;	/* cgroups: bytes written so far */
 };
 
 /* Programs that may interleave on one CPU (a preempted sys_exit and a
@@ -116,13 +125,6 @@ static __always_inline struct vg_counters *vg_cnt(void)
 	return bpf_map_lookup_elem(&vg_counters, &zero);
 }
 
-#define VG_COUNT(field)                                   \
-	do {                                              \
-		struct vg_counters *c__ = vg_cnt();       \
-		if (c__)                                  \
-			__sync_fetch_and_add(&c__->field, 1); \
-	} while (0)
-
 /* ---- event builder ---- */
 
 #define VG_REC_SIZE ((__u32)sizeof(struct vg_ring_rec))
@@ -130,13 +132,27 @@ static __always_inline struct vg_counters *vg_cnt(void)
 #define VG_LENS_OFF (VG_REC_SIZE + VG_EVT_HDR_SIZE)
 
 struct vg_ev {
-	__u8 *buf;		/* scratch: ring record header, event header, lengths, params */
-	__u32 pos;		/* next parameter byte */
-	__u32 idx;		/* next parameter index */
+	struct vg_scratch *s;
+	__u8 *buf;		/* s->ev: ring record header, event header, lengths, params */
+	__u32 idx;		/* next parameter index (a constant on every path) */
 	__u32 nparams;
-	__u16 flags;		/* enum vg_rec_flags */
 	__u16 type;
 };
+
+static __always_inline __u32 vg_pos(const struct vg_ev *e)
+{
+	return *(volatile __u32 *)&e->s->pos;
+}
+
+static __always_inline void vg_pos_set(struct vg_ev *e, __u32 pos)
+{
+	*(volatile __u32 *)&e->s->pos = pos;
+}
+
+static __always_inline void vg_flag(struct vg_ev *e, __u32 f)
+{
+	*(volatile __u32 *)&e->s->flags |= f;
+}
 
 static __always_inline struct vg_scratch *vg_scratch_get(enum vg_slot_kind kind)
 {
@@ -150,12 +166,13 @@ static __always_inline int vg_ev_begin(struct vg_ev *e, enum vg_slot_kind kind, 
 	struct vg_scratch *s = vg_scratch_get(kind);
 	if (!s)
 		return -1;
+	e->s = s;
 	e->buf = s->ev;
 	e->type = type;
 	e->nparams = nparams;
 	e->idx = 0;
-	e->flags = 0;
-	e->pos = VG_LENS_OFF + 2 * (nparams & (VG_MAX_EVENT_PARAMS - 1));
+	s->flags = 0;
+	vg_pos_set(e, VG_LENS_OFF + 2 * (nparams & (VG_MAX_EVENT_PARAMS - 1)));
 	struct vg_evt_hdr *h = (struct vg_evt_hdr *)&e->buf[VG_HDR_OFF];
 	h->ts = bpf_ktime_get_boot_ns() + vg_boot_ts;
 	h->tid = (__u32)bpf_get_current_pid_tgid();
@@ -164,11 +181,12 @@ static __always_inline int vg_ev_begin(struct vg_ev *e, enum vg_slot_kind kind, 
 	return 0;
 }
 
+/* Close the current parameter: `len` bytes were written at the position. */
 static __always_inline void vg_set_len(struct vg_ev *e, __u32 len)
 {
 	*(__u16 *)&e->buf[VG_OFF(VG_LENS_OFF + 2 * (e->idx & (VG_MAX_EVENT_PARAMS - 1)))] = (__u16)len;
 	e->idx++;
-	e->pos += len;
+	vg_pos_set(e, vg_pos(e) + len);
 }
 
 /* Room for `n` more bytes of a variable-size parameter? A margin is kept
@@ -177,7 +195,13 @@ static __always_inline void vg_set_len(struct vg_ev *e, __u32 len)
 #define VG_FIXED_MARGIN 512
 static __always_inline int vg_room(const struct vg_ev *e, __u32 n)
 {
-	return e->pos + n + VG_FIXED_MARGIN <= VG_SCRATCH_HALF;
+	return vg_pos(e) + n + VG_FIXED_MARGIN <= VG_SCRATCH_HALF;
+}
+
+/* Where the current parameter's bytes go. */
+static __always_inline __u8 *vg_at(const struct vg_ev *e, __u32 delta)
+{
+	return &e->buf[VG_OFF(vg_pos(e) + delta)];
 }
 
 static __always_inline void vg_push_empty(struct vg_ev *e)
@@ -188,7 +212,7 @@ static __always_inline void vg_push_empty(struct vg_ev *e)
 #define VG_DEFINE_PUSH(name, type)                                            \
 	static __always_inline void vg_push_##name(struct vg_ev *e, type v)   \
 	{                                                                     \
-		*(type *)&e->buf[VG_OFF(e->pos)] = v;                         \
+		*(type *)vg_at(e, 0) = v;                                     \
 		vg_set_len(e, sizeof(type));                                  \
 	}
 VG_DEFINE_PUSH(u8, __u8)
@@ -208,18 +232,18 @@ static __always_inline void vg_push_user_str(struct vg_ev *e, const void *p, __u
 		return;
 	}
 	if (!vg_room(e, max)) {
-		e->flags |= VG_RF_TRUNCATED;
+		vg_flag(e, VG_RF_TRUNCATED);
 		vg_push_empty(e);
 		return;
 	}
-	long n = bpf_probe_read_user_str(&e->buf[VG_OFF(e->pos)], max, p);
+	long n = bpf_probe_read_user_str(vg_at(e, 0), max, p);
 	if (n <= 0) {
-		e->flags |= VG_RF_UNREADABLE;
+		vg_flag(e, VG_RF_UNREADABLE);
 		vg_push_empty(e);
 		return;
 	}
 	if (n == max)
-		e->flags |= VG_RF_TRUNCATED;
+		vg_flag(e, VG_RF_TRUNCATED);
 	vg_set_len(e, (__u32)n);
 }
 
@@ -229,7 +253,7 @@ static __always_inline void vg_push_kernel_str(struct vg_ev *e, const void *p, _
 		vg_push_empty(e);
 		return;
 	}
-	long n = bpf_probe_read_kernel_str(&e->buf[VG_OFF(e->pos)], max, p);
+	long n = bpf_probe_read_kernel_str(vg_at(e, 0), max, p);
 	if (n <= 0) {
 		vg_push_empty(e);
 		return;
@@ -246,16 +270,16 @@ static __always_inline void vg_push_user_buf(struct vg_ev *e, const void *p, __u
 	}
 	if (len > max) {
 		len = max;
-		e->flags |= VG_RF_TRUNCATED;
+		vg_flag(e, VG_RF_TRUNCATED);
 	}
 	if (!vg_room(e, (__u32)len)) {
-		e->flags |= VG_RF_TRUNCATED;
+		vg_flag(e, VG_RF_TRUNCATED);
 		vg_push_empty(e);
 		return;
 	}
 	__u32 n = (__u32)len & (VG_SCRATCH_HALF - 1);
-	if (bpf_probe_read_user(&e->buf[VG_OFF(e->pos)], n, p)) {
-		e->flags |= VG_RF_UNREADABLE;
+	if (bpf_probe_read_user(vg_at(e, 0), n, p)) {
+		vg_flag(e, VG_RF_UNREADABLE);
 		vg_push_empty(e);
 		return;
 	}
@@ -270,7 +294,7 @@ static __always_inline void vg_push_kbuf(struct vg_ev *e, const void *p, __u32 l
 		return;
 	}
 	__u32 n = len & (VG_PATH_MAX * 2 - 1);
-	if (bpf_probe_read_kernel(&e->buf[VG_OFF(e->pos)], n, p)) {
+	if (bpf_probe_read_kernel(vg_at(e, 0), n, p)) {
 		vg_push_empty(e);
 		return;
 	}
@@ -312,12 +336,13 @@ static __always_inline void vg_ev_submit(struct vg_ev *e)
 		vg_push_empty(e);
 	}
 	__u32 cpu = bpf_get_smp_processor_id();
+	__u32 flags = *(volatile __u32 *)&e->s->flags;
 	struct vg_ring_rec *r = (struct vg_ring_rec *)e->buf;
 	r->cpu = (__u16)cpu;
-	r->flags = e->flags;
+	r->flags = (__u16)flags;
 	r->reserved = 0;
 	struct vg_evt_hdr *h = (struct vg_evt_hdr *)&e->buf[VG_HDR_OFF];
-	__u32 total = e->pos;
+	__u32 total = vg_pos(e);
 	h->len = total - VG_REC_SIZE;
 
 	struct vg_counters *c = vg_cnt();
@@ -341,9 +366,9 @@ static __always_inline void vg_ev_submit(struct vg_ev *e)
 	}
 	if (c) {
 		__sync_fetch_and_add(&c->n_evts, 1);
-		if (e->flags & VG_RF_TRUNCATED)
+		if (flags & VG_RF_TRUNCATED)
 			__sync_fetch_and_add(&c->n_truncated, 1);
-		if (e->flags & VG_RF_UNREADABLE)
+		if (flags & VG_RF_UNREADABLE)
 			__sync_fetch_and_add(&c->n_unreadable, 1);
 	}
 }

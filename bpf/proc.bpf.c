@@ -36,19 +36,19 @@ static __always_inline __u32 mm_pages_kb(struct mm_struct *mm, int i)
 /* Parameters 2..15 shared by clone and execve exits: exe, args, tid, pid,
  * ptid, cwd, fdlimit, pgft_maj, pgft_min, vm_size, vm_rss, vm_swap, comm,
  * cgroups. */
-static __always_inline void push_proc_common(struct vg_ev *e, struct task_struct *t, __u8 *tmp)
+static __always_inline void push_proc_common(struct vg_ev *e, struct task_struct *t)
 {
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
 	unsigned long arg_start = mm ? BPF_CORE_READ(mm, arg_start) : 0;
 	unsigned long arg_end = mm ? BPF_CORE_READ(mm, arg_end) : 0;
 
 	/* exe: argv[0]; args: the rest of the argument area */
-	__u32 before = e->pos;
+	__u32 before = vg_pos(e);
 	if (arg_start && arg_end > arg_start)
 		vg_push_user_str(e, (void *)arg_start, VG_ARGS_MAX);
 	else
 		vg_push_empty(e);
-	__u32 exe_len = e->pos - before;
+	__u32 exe_len = (vg_pos(e) - before) & (VG_ARGS_MAX * 2 - 1);
 	if (arg_start && arg_end > arg_start + exe_len)
 		vg_push_user_buf(e, (void *)(arg_start + exe_len), arg_end - arg_start - exe_len, VG_ARGS_MAX);
 	else
@@ -74,7 +74,7 @@ static __always_inline void push_proc_common(struct vg_ev *e, struct task_struct
 	char comm[16];
 	bpf_get_current_comm(comm, sizeof(comm));
 	vg_push_kernel_str(e, comm, 16);
-	vg_push_cgroups(e, t, tmp);
+	vg_push_cgroups(e, t);
 }
 
 /* clone/fork/vfork/clone3 exit, in the parent (ret = child tid) and in the
@@ -104,7 +104,7 @@ static __always_inline int do_clone(__u16 type, struct pt_regs *regs, long ret)
 
 	BEGIN(type, 21);
 	vg_push_s64(&e, ret);
-	push_proc_common(&e, t, s->tmp);
+	push_proc_common(&e, t);
 	vg_push_u32(&e, flags);
 	vg_push_u32(&e, BPF_CORE_READ(t, cred, euid.val));
 	vg_push_u32(&e, BPF_CORE_READ(t, cred, egid.val));
@@ -148,7 +148,7 @@ static __always_inline int do_execve(__u16 type, __u32 n, struct pt_regs *regs, 
 
 	BEGIN(type, n);
 	vg_push_s64(&e, ret);
-	push_proc_common(&e, t, s->tmp);
+	push_proc_common(&e, t);
 
 	/* env */
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
@@ -188,7 +188,7 @@ static __always_inline int do_execve(__u16 type, __u32 n, struct pt_regs *regs, 
 	vg_push_u32(&e, BPF_CORE_READ(t, cred, euid.val));
 	if (exe) {
 		struct path p = BPF_CORE_READ(exe, f_path);
-		vg_push_path(&e, &p, s->tmp);
+		vg_push_path(&e, &p);
 	} else {
 		vg_push_empty(&e);
 	}
@@ -336,16 +336,16 @@ VG_EXIT_PROG(vg_x_ptrace)
 	__u64 req = ARG(0);
 	BEGIN(VG_EV_PTRACE_X, 5);
 	vg_push_s64(&e, ret);
-	e.buf[VG_OFF(e.pos)] = 0;
-	*(__u64 *)&e.buf[VG_OFF(e.pos + 1)] = ARG(2);
+	*vg_at(&e, 0) = 0;
+	*(__u64 *)vg_at(&e, 1) = ARG(2);
 	vg_set_len(&e, 9);
 	int sig = req == 7 || req == 9 || req == 17 || req == 24 || req == 31 || req == 32;
-	e.buf[VG_OFF(e.pos)] = sig ? 1 : 0;
+	*vg_at(&e, 0) = sig ? 1 : 0;
 	if (sig) {
-		e.buf[VG_OFF(e.pos + 1)] = (__u8)ARG(3);
+		*vg_at(&e, 1) = (__u8)ARG(3);
 		vg_set_len(&e, 2);
 	} else {
-		*(__u64 *)&e.buf[VG_OFF(e.pos + 1)] = ARG(3);
+		*(__u64 *)vg_at(&e, 1) = ARG(3);
 		vg_set_len(&e, 9);
 	}
 	vg_push_u16(&e, vg_ptrace_request(req));
@@ -380,8 +380,8 @@ VG_EXIT_PROG(vg_x_tgkill)
 VG_EXIT_PROG(vg_x_bpf)
 {
 	BEGIN(VG_EV_BPF_X, 2);
-	e.buf[VG_OFF(e.pos)] = ret >= 0 ? 0 : 1;
-	*(__s64 *)&e.buf[VG_OFF(e.pos + 1)] = ret;
+	*vg_at(&e, 0) = ret >= 0 ? 0 : 1;
+	*(__s64 *)vg_at(&e, 1) = ret;
 	vg_set_len(&e, 9);
 	vg_push_s64(&e, (__s64)ARG(0));
 	vg_ev_submit(&e);

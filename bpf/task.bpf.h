@@ -134,36 +134,38 @@ static __always_inline __u64 vg_file_ino(struct file *f)
 
 /*
  * Paths. vg_path_build() writes the absolute path of (dentry, vfsmount)
- * backwards into a scratch tmp area so that it ends at tmp[VG_PATH_MAX - 1]
+ * backwards into the scratch tmp area so that it ends at tmp[VG_PATH_MAX - 1]
  * (the NUL); it returns the offset of the first byte. Mount points are
- * crossed through struct mount. The walk is a bpf_loop() so the verifier
- * checks one step, not every unrolled one; a path deeper than
- * VG_PATH_DEPTH components is cut at the root side.
+ * crossed through struct mount. The walks are bpf_loop()s and keep their
+ * offsets in scratch memory (volatile, so unknown to the verifier): it then
+ * checks one step of each loop instead of every iteration and nesting. A
+ * path deeper than VG_PATH_DEPTH components is cut at the root side.
  */
+#define VG_VU32(x) (*(volatile __u32 *)&(x))
+
 struct vg_path_walk {
 	struct dentry *d;
 	struct vfsmount *vm;
 	struct mount *m;
-	__u8 *tmp;
-	__u32 off;
-	int stop_name;	/* write the current name, then stop */
+	struct vg_scratch *s;
 };
 
 static long vg_path_step(__u32 i, void *ctx)
 {
 	struct vg_path_walk *w = ctx;
+	struct vg_scratch *s = w->s;
 	struct dentry *d = w->d;
 	struct vfsmount *vm = w->vm;
 	struct mount *m = w->m;
 	struct dentry *mnt_root = BPF_CORE_READ(vm, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	int last = 0;
 	if (d == mnt_root || d == parent) {
 		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
 		if (d == mnt_root && m == mp)
 			return 1;	/* the root of the root mount */
 		if (d != mnt_root) {
-			/* a pseudo file (memfd, anonymous inode): only its own name */
-			w->stop_name = 1;
+			last = 1;	/* a pseudo file (memfd, anonymous inode): its own name only */
 		} else {
 			w->d = BPF_CORE_READ(m, mnt_mountpoint);
 			w->m = mp;
@@ -173,43 +175,45 @@ static long vg_path_step(__u32 i, void *ctx)
 	}
 	__u32 len = BPF_CORE_READ(d, d_name.len) & 255;
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
-	__u32 off = w->off;
+	__u32 off = VG_VU32(s->woff);
 	if (len + 1 >= off || off >= VG_PATH_MAX)
 		return 1;
 	off -= len;
-	bpf_probe_read_kernel(&w->tmp[off & (VG_PATH_MAX - 1)], len, name);
+	bpf_probe_read_kernel(&s->tmp[off & (VG_PATH_MAX - 1)], len, name);
 	off--;
-	w->tmp[off & (VG_PATH_MAX - 1)] = '/';
-	w->off = off;
+	s->tmp[off & (VG_PATH_MAX - 1)] = '/';
+	VG_VU32(s->woff) = off;
 	w->d = parent;
-	return w->stop_name ? 1 : 0;
+	return last;
 }
 
 /* With `deleted` (the file has no links left), the path ends with
  * " (deleted)", as the kernel's d_path() and /proc/<pid>/exe show it. */
-static __always_inline __u32 vg_path_build(struct dentry *d, struct vfsmount *vm, __u8 *tmp, int deleted)
+static __always_inline __u32 vg_path_build(struct dentry *d, struct vfsmount *vm, struct vg_scratch *s, int deleted)
 {
 	struct vg_path_walk w = {
-		.d = d, .vm = vm, .tmp = tmp, .off = VG_PATH_MAX - 1,
+		.d = d, .vm = vm, .s = s,
 		.m = (struct mount *)((void *)vm - bpf_core_field_offset(struct mount, mnt)),
 	};
-	tmp[VG_PATH_MAX - 1] = 0;
+	__u32 start = VG_PATH_MAX - 1;
+	s->tmp[VG_PATH_MAX - 1] = 0;
 	if (deleted) {
 		static const char sfx[] = " (deleted)";
-		w.off -= sizeof(sfx) - 1;
-		__builtin_memcpy(&tmp[VG_PATH_MAX - sizeof(sfx)], sfx, sizeof(sfx) - 1);
+		start -= sizeof(sfx) - 1;
+		__builtin_memcpy(&s->tmp[VG_PATH_MAX - sizeof(sfx)], sfx, sizeof(sfx) - 1);
 	}
+	VG_VU32(s->woff) = start;
 	bpf_loop(VG_PATH_DEPTH, vg_path_step, &w, 0);
-	__u32 off = w.off;
-	if (off == VG_PATH_MAX - 1) {
+	__u32 off = VG_VU32(s->woff);
+	if (off == start) {
 		off--;
-		tmp[off] = '/';
+		s->tmp[off & (VG_PATH_MAX - 1)] = '/';
 	}
 	return off & (VG_PATH_MAX - 1);
 }
 
 /* Push the path of `p` (a struct path) as a parameter. */
-static __always_inline void vg_push_path(struct vg_ev *e, struct path *p, __u8 *tmp)
+static __always_inline void vg_push_path(struct vg_ev *e, struct path *p)
 {
 	struct dentry *d = BPF_CORE_READ(p, dentry);
 	struct vfsmount *vm = BPF_CORE_READ(p, mnt);
@@ -219,8 +223,8 @@ static __always_inline void vg_push_path(struct vg_ev *e, struct path *p, __u8 *
 	}
 	struct inode *ino = BPF_CORE_READ(d, d_inode);
 	int deleted = ino && BPF_CORE_READ(ino, __i_nlink) == 0;
-	__u32 off = vg_path_build(d, vm, tmp, deleted);
-	vg_push_kbuf(e, &tmp[off], VG_PATH_MAX - off);
+	__u32 off = vg_path_build(d, vm, e->s, deleted);
+	vg_push_kbuf(e, &e->s->tmp[off], VG_PATH_MAX - off);
 }
 
 /* ---- cgroups: "subsys=/path" entries, NUL-separated ---- */
@@ -236,30 +240,30 @@ static __always_inline struct kernfs_node *vg_kn_parent(struct kernfs_node *kn)
 
 struct vg_kn_walk {
 	struct kernfs_node *kn;
-	__u8 *tmp;
-	__u32 off;
+	struct vg_scratch *s;
 };
 
 static long vg_kn_step(__u32 i, void *ctx)
 {
 	struct vg_kn_walk *w = ctx;
+	struct vg_scratch *s = w->s;
 	struct kernfs_node *kn = w->kn;
 	struct kernfs_node *parent = vg_kn_parent(kn);
 	if (!parent)
 		return 1;	/* the hierarchy root: its name is not part of the path */
 	/* staged past the path area: a name is read before its length is known */
-	long n = bpf_probe_read_kernel_str(&w->tmp[VG_PATH_MAX], 256, BPF_CORE_READ(kn, name));
+	long n = bpf_probe_read_kernel_str(&s->tmp[VG_PATH_MAX], 256, BPF_CORE_READ(kn, name));
 	if (n <= 1)
 		return 1;
 	__u32 len = (__u32)(n - 1) & 255;
-	__u32 off = w->off;
+	__u32 off = VG_VU32(s->woff);
 	if (len + 1 >= off || off >= VG_PATH_MAX)
 		return 1;
 	off -= len;
-	bpf_probe_read_kernel(&w->tmp[off & (VG_PATH_MAX - 1)], len, &w->tmp[VG_PATH_MAX]);
+	bpf_probe_read_kernel(&s->tmp[off & (VG_PATH_MAX - 1)], len, &s->tmp[VG_PATH_MAX]);
 	off--;
-	w->tmp[off & (VG_PATH_MAX - 1)] = '/';
-	w->off = off;
+	s->tmp[off & (VG_PATH_MAX - 1)] = '/';
+	VG_VU32(s->woff) = off;
 	w->kn = parent;
 	return 0;
 }
@@ -267,14 +271,15 @@ static long vg_kn_step(__u32 i, void *ctx)
 struct vg_cg_walk {
 	struct vg_ev *e;
 	struct css_set *cs;
-	__u8 *tmp;
-	__u32 total;
 };
 
-/* One controller: append "name=/path\0" at e->pos + total. */
+/* One controller: append "name=/path\0" at the position + the bytes
+ * already written (s->wtotal). */
 static long vg_cg_step(__u32 i, void *ctx)
 {
 	struct vg_cg_walk *w = ctx;
+	struct vg_ev *e = w->e;
+	struct vg_scratch *s = e->s;
 	struct cgroup_subsys_state *css = NULL;
 	if (i >= CGROUP_SUBSYS_COUNT)
 		return 1;
@@ -286,19 +291,20 @@ static long vg_cg_step(__u32 i, void *ctx)
 	struct kernfs_node *kn = BPF_CORE_READ(css, cgroup, kn);
 	if (!ssname || !kn)
 		return 0;
-	struct vg_kn_walk kw = { .kn = kn, .tmp = w->tmp, .off = VG_PATH_MAX - 1 };
-	w->tmp[VG_PATH_MAX - 1] = 0;
+	struct vg_kn_walk kw = { .kn = kn, .s = s };
+	s->tmp[VG_PATH_MAX - 1] = 0;
+	VG_VU32(s->woff) = VG_PATH_MAX - 1;
 	bpf_loop(VG_CGROUP_DEPTH, vg_kn_step, &kw, 0);
-	__u32 off = kw.off;
+	__u32 off = VG_VU32(s->woff);
 	if (off == VG_PATH_MAX - 1) {
 		off--;
-		w->tmp[off & (VG_PATH_MAX - 1)] = '/';
+		s->tmp[off & (VG_PATH_MAX - 1)] = '/';
 	}
 	off &= VG_PATH_MAX - 1;
 
-	struct vg_ev *e = w->e;
-	__u32 at = e->pos + w->total;
-	if (w->total > VG_CGROUPS_MAX * 4 || at + 64 + VG_PATH_MAX + VG_FIXED_MARGIN > VG_SCRATCH_HALF)
+	__u32 total = VG_VU32(s->wtotal);
+	__u32 at = vg_pos(e) + total;
+	if (total > VG_CGROUPS_MAX * 4 || at + 64 + VG_PATH_MAX + VG_FIXED_MARGIN > VG_SCRATCH_HALF)
 		return 1;
 	long n = bpf_probe_read_kernel_str(&e->buf[VG_OFF(at)], 64, ssname);
 	if (n <= 1)
@@ -309,22 +315,23 @@ static long vg_cg_step(__u32 i, void *ctx)
 	__u32 plen = (VG_PATH_MAX - off) & (VG_PATH_MAX * 2 - 1);
 	if (plen > VG_PATH_MAX)
 		return 1;
-	if (bpf_probe_read_kernel(&e->buf[VG_OFF(at + wl)], plen, &w->tmp[off]))
+	if (bpf_probe_read_kernel(&e->buf[VG_OFF(at + wl)], plen, &s->tmp[off]))
 		return 1;
-	w->total += wl + plen;
+	VG_VU32(s->wtotal) = total + wl + plen;
 	return 0;
 }
 
 /* The cgroups parameter: one entry per controller of the task's css_set. */
-static __always_inline void vg_push_cgroups(struct vg_ev *e, struct task_struct *t, __u8 *tmp)
+static __always_inline void vg_push_cgroups(struct vg_ev *e, struct task_struct *t)
 {
-	struct vg_cg_walk w = { .e = e, .cs = BPF_CORE_READ(t, cgroups), .tmp = tmp, .total = 0 };
+	struct vg_cg_walk w = { .e = e, .cs = BPF_CORE_READ(t, cgroups) };
 	if (!w.cs) {
 		vg_push_empty(e);
 		return;
 	}
+	VG_VU32(e->s->wtotal) = 0;
 	bpf_loop(CGROUP_SUBSYS_COUNT, vg_cg_step, &w, 0);
-	vg_set_len(e, w.total);
+	vg_set_len(e, VG_VU32(e->s->wtotal) & (VG_SCRATCH_HALF - 1));
 }
 
 /* ---- sockets ---- */
@@ -362,7 +369,7 @@ static __always_inline void vg_push_socktuple(struct vg_ev *e, struct task_struc
 		return;
 	}
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u8 *o = &e->buf[VG_OFF(e->pos)];
+	__u8 *o = vg_at(e, 0);
 	if (family == VG_AF_INET_K) {
 		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
@@ -446,11 +453,11 @@ static __always_inline void vg_push_user_sockaddr(struct vg_ev *e, const void *u
 	}
 	__u16 family = 0;
 	if (bpf_probe_read_user(&family, 2, uaddr)) {
-		e->flags |= VG_RF_UNREADABLE;
+		vg_flag(e, VG_RF_UNREADABLE);
 		vg_push_empty(e);
 		return;
 	}
-	__u8 *o = &e->buf[VG_OFF(e->pos)];
+	__u8 *o = vg_at(e, 0);
 	if (family == VG_AF_INET_K && len >= sizeof(struct sockaddr_in)) {
 		struct sockaddr_in sin;
 		bpf_probe_read_user(&sin, sizeof(sin), uaddr);

@@ -293,10 +293,29 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 	bpf_map__set_max_entries(l->skel->maps.vg_rings, (uint32_t)l->ncpu);
 	bpf_map__set_max_entries(l->skel->maps.vg_scratch, (uint32_t)l->ncpu * 2);
 	struct bpf_program *p;
-	bpf_object__for_each_program(p, l->skel->obj)
+	/* VIGIL_BPF_STATS=1: print each program's verifier statistics */
+	bool vstats = getenv("VIGIL_BPF_STATS") != NULL;
+	char (*vlog)[1024] = vstats ? calloc(256, sizeof(*vlog)) : NULL;
+	int nv = 0;
+	bpf_object__for_each_program(p, l->skel->obj) {
 		if (!strncmp(bpf_program__name(p), "vg_x_", 5))
 			bpf_program__set_autoattach(p, false);
+		if (vlog && nv < 256) {
+			bpf_program__set_log_level(p, 4);
+			bpf_program__set_log_buf(p, vlog[nv++], sizeof(vlog[0]));
+		}
+	}
 	rc = vigil_bpf__load(l->skel);
+	if (vlog) {
+		bpf_object__for_each_program(p, l->skel->obj) {
+			size_t logsz = 0;
+			const char *log = bpf_program__log_buf(p, &logsz);
+			const char *proc = log ? strstr(log, "processed") : NULL;
+			if (proc)
+				fprintf(stderr, "bpf %-22s %.*s\n", bpf_program__name(p), (int)strcspn(proc, "\n"), proc);
+		}
+		free(vlog);
+	}
 	close(tmpl);
 	if (rc) {
 		snprintf(err, errlen, "the kernel refused the BPF probe: %s (see the libbpf messages above)", strerror(-rc));
