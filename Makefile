@@ -12,7 +12,7 @@ CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed only when missing).
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev \
-	libbpf-dev libelf-dev bpftool python3 sysdig
+	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
 
@@ -64,6 +64,7 @@ test: build build-asan build-fuzz
 
 bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
+	./bench/live.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

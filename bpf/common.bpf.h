@@ -357,7 +357,7 @@ static __always_inline void vg_ev_submit(struct vg_ev *e)
 			__sync_fetch_and_add(&c->n_drops_scratch, 1);
 		return;
 	}
-	if (bpf_ringbuf_output(ring, e->buf, total & (VG_SCRATCH_SIZE - 1), 0)) {
+	if (bpf_ringbuf_output(ring, e->buf, total & (VG_SCRATCH_SIZE - 1), BPF_RB_NO_WAKEUP)) {
 		if (c) {
 			__sync_fetch_and_add(&c->n_drops_buffer, 1);
 			__sync_fetch_and_add(&c->n_drops_buffer_cat[vg_drop_cat(e->type) & 7], 1);
@@ -375,17 +375,25 @@ static __always_inline void vg_ev_submit(struct vg_ev *e)
 
 /* ---- syscall arguments at sys_exit (x86_64: still in pt_regs) ---- */
 
+/* `regs` is the tracepoint's BTF-typed argument: its fields are read with
+ * plain loads, not probe-read helper calls. */
 static __always_inline unsigned long vg_arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
 	}
 }
+
+/* Turn a kernel pointer obtained as a plain value (read from an array, a
+ * union...) back into a BTF-typed one, so that its fields are read with
+ * plain loads (faults read as 0) instead of probe-read helper calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define VG_BTF(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
 /* sys_exit programs: SEC, name and the (regs, ret) arguments. */
 #define VG_EXIT_PROG(name) \

@@ -16,13 +16,13 @@ __u16 vg_sc_code[VG_SYSCALL_MAX] __weak;
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 nr = BPF_CORE_READ(regs, orig_ax);
+	__u64 nr = regs->orig_ax;
 	if (nr >= VG_SYSCALL_MAX || !vg_sc_wanted[nr])
 		return 0;
 	if ((bpf_get_current_pid_tgid() >> 32) == vg_self_tgid)
 		return 0;
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
-	if (BPF_CORE_READ(t, thread_info.status) & K_TS_COMPAT)
+	if (t->thread_info.status & K_TS_COMPAT)
 		return 0;
 
 	bpf_tail_call(ctx, &vg_exit_progs, (__u32)nr);

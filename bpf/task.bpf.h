@@ -105,23 +105,27 @@ static __always_inline __u64 vg_task_fdlimit(struct task_struct *t)
 	return BPF_CORE_READ(t, signal, rlim[VG_RLIMIT_NOFILE].rlim_cur);
 }
 
-/* The file behind descriptor fd of the current task, or NULL. */
+/* The file behind descriptor fd of the task (BTF-typed: from
+ * bpf_get_current_task_btf()), or NULL. The result is BTF-typed too. */
 static __always_inline struct file *vg_fd_file(struct task_struct *t, __s64 fd)
 {
 	if (fd < 0)
 		return NULL;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || (__u64)fd >= BPF_CORE_READ(fdt, max_fds))
+	struct files_struct *files = t->files;
+	if (!files)
 		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = files->fdt;
+	if (!fdt || (__u64)fd >= fdt->max_fds)
+		return NULL;
+	__u64 slot = (__u64)fdt->fd + (__u64)fd * sizeof(void *);
 	struct file *f = NULL;
-	bpf_core_read(&f, sizeof(f), &fds[fd]);
-	return f;
+	bpf_probe_read_kernel(&f, sizeof(f), (void *)slot);
+	return f ? VG_BTF(struct file, f) : NULL;
 }
 
 static __always_inline __u32 vg_file_dev(struct file *f)
 {
-	dev_t dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	dev_t dev = f->f_inode->i_sb->s_dev;
 	/* new_encode_dev, as /proc and the scap format use */
 	__u32 major = dev >> 20, minor = dev & 0xfffff;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
@@ -129,7 +133,7 @@ static __always_inline __u32 vg_file_dev(struct file *f)
 
 static __always_inline __u64 vg_file_ino(struct file *f)
 {
-	return BPF_CORE_READ(f, f_inode, i_ino);
+	return f->f_inode->i_ino;
 }
 
 /*
@@ -340,10 +344,11 @@ static __always_inline struct socket *vg_file_socket(struct file *f)
 {
 	if (!f)
 		return NULL;
-	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	umode_t mode = f->f_inode->i_mode;
 	if ((mode & VG_S_IFMT) != VG_S_IFSOCK)
 		return NULL;
-	return BPF_CORE_READ(f, private_data);
+	void *priv = f->private_data;
+	return priv ? VG_BTF(struct socket, priv) : NULL;
 }
 
 static __always_inline int vg_is_v4mapped(const __u8 *a)
@@ -363,18 +368,18 @@ static __always_inline int vg_is_v4mapped(const __u8 *a)
 static __always_inline void vg_push_socktuple(struct vg_ev *e, struct task_struct *t, __s64 fd, int inbound)
 {
 	struct socket *sock = vg_file_socket(vg_fd_file(t, fd));
-	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	struct sock *sk = sock ? sock->sk : NULL;
 	if (!sk || !vg_room(e, 64 + VG_PATH_MAX)) {
 		vg_push_empty(e);
 		return;
 	}
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 	__u8 *o = vg_at(e, 0);
 	if (family == VG_AF_INET_K) {
-		__u32 laddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__u32 raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		__u32 laddr = sk->__sk_common.skc_rcv_saddr;
+		__u32 raddr = sk->__sk_common.skc_daddr;
+		__u16 lport = sk->__sk_common.skc_num;
+		__u16 rport = bpf_ntohs(sk->__sk_common.skc_dport);
 		o[0] = VG_AF_INET;
 		*(__u32 *)&o[1] = inbound ? raddr : laddr;
 		*(__u16 *)&o[5] = inbound ? rport : lport;
@@ -384,10 +389,10 @@ static __always_inline void vg_push_socktuple(struct vg_ev *e, struct task_struc
 		return;
 	}
 	if (family == VG_AF_INET6_K) {
-		struct in6_addr l6 = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
-		struct in6_addr r6 = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		struct in6_addr l6 = sk->__sk_common.skc_v6_rcv_saddr;
+		struct in6_addr r6 = sk->__sk_common.skc_v6_daddr;
+		__u16 lport = sk->__sk_common.skc_num;
+		__u16 rport = bpf_ntohs(sk->__sk_common.skc_dport);
 		struct in6_addr *s = inbound ? &r6 : &l6, *d = inbound ? &l6 : &r6;
 		__u16 sp = inbound ? rport : lport, dp = inbound ? lport : rport;
 		if (vg_is_v4mapped(s->in6_u.u6_addr8) && vg_is_v4mapped(d->in6_u.u6_addr8)) {

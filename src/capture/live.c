@@ -9,6 +9,10 @@
  * The rings are read directly through their mmap'ed pages (consumer page,
  * producer page, data mapped twice) because merging needs to look at a
  * record without consuming it, which libbpf's ring_buffer API cannot do.
+ * The probe never wakes the reader (BPF_RB_NO_WAKEUP: a cross-CPU wake-up
+ * per event would cost the traced process more than the event itself);
+ * when every ring is empty the reader sleeps, 50 us at first, doubling up
+ * to 5 ms while the host stays quiet.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -55,7 +59,6 @@ void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0
 #else
 
 #include <stdarg.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -88,7 +91,7 @@ struct live {
 	struct vigil_bpf *skel;
 	int ncpu;
 	struct ring *rings;
-	int epfd;
+	uint64_t idle_ns;		/* the next sleep when every ring is empty */
 	int consume;			/* ring whose head was handed out, -1 none */
 	size_t page;
 	uint8_t wanted[VG_SYSCALL_MAX];
@@ -165,11 +168,6 @@ static int ring_map(struct live *l, struct ring *r, int fd, size_t size, char *e
 	}
 	r->producer = p;
 	r->data = (const uint8_t *)p + l->page;
-	struct epoll_event ee = { .events = EPOLLIN, .data.u32 = (uint32_t)(r - l->rings) };
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ee)) {
-		snprintf(err, errlen, "epoll: %s", strerror(errno));
-		return -errno;
-	}
 	return 0;
 }
 
@@ -253,7 +251,6 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	l->epfd = -1;
 	l->consume = -1;
 	l->page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t ring_bytes = o && o->ring_bytes ? o->ring_bytes : DEFAULT_RING_BYTES;
@@ -323,10 +320,9 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 
-	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->rings = calloc((size_t)l->ncpu, sizeof(*l->rings));
-	if (l->epfd < 0 || !l->rings) {
-		snprintf(err, errlen, "cannot set up ring polling: %s", strerror(errno));
+	if (!l->rings) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
 	for (int c = 0; c < l->ncpu; c++)
@@ -370,8 +366,6 @@ void live_close(struct live *l)
 	for (int c = 0; l->rings && c < l->ncpu; c++)
 		ring_unmap(l, &l->rings[c]);
 	free(l->rings);
-	if (l->epfd >= 0)
-		close(l->epfd);
 	free(l);
 }
 
@@ -414,23 +408,32 @@ static void ring_consume(struct ring *r)
 	r->has_head = false;
 }
 
+/* The ring whose head is the oldest event, or -1 when all are empty. */
+static int oldest_ring(struct live *l)
+{
+	int best = -1;
+	for (int c = 0; c < l->ncpu; c++)
+		if (ring_peek(l, &l->rings[c]) && (best < 0 || l->rings[c].head_ts < l->rings[best].head_ts))
+			best = c;
+	return best;
+}
+
 int live_next(struct live *l, struct event *ev, int timeout_ms)
 {
 	if (l->consume >= 0) {
 		ring_consume(&l->rings[l->consume]);
 		l->consume = -1;
 	}
-	for (int round = 0; round < 2; round++) {
-		int best = -1;
-		for (int c = 0; c < l->ncpu; c++)
-			if (ring_peek(l, &l->rings[c]) && (best < 0 || l->rings[c].head_ts < l->rings[best].head_ts))
-				best = c;
-		while (best >= 0) {
+	uint64_t waited = 0, limit = timeout_ms > 0 ? (uint64_t)timeout_ms * 1000000ull : 0;
+	for (;;) {
+		int best;
+		while ((best = oldest_ring(l)) >= 0) {
 			struct ring *r = &l->rings[best];
 			const struct vg_ring_rec *rec = (const struct vg_ring_rec *)r->head;
 			const char *why = NULL;
-			int rc = event_decode(ev, r->head + sizeof(*rec), r->head_len - (uint32_t)sizeof(*rec), VG_EVT_HDR_SIZE, &why);
-			if (rc == 0) {
+			l->idle_ns = 0;
+			if (event_decode(ev, r->head + sizeof(*rec), r->head_len - (uint32_t)sizeof(*rec), VG_EVT_HDR_SIZE,
+					 &why) == 0) {
 				ev->cpuid = rec->cpu;
 				ev->dump_flags = 0;
 				l->consume = best;
@@ -440,23 +443,17 @@ int live_next(struct live *l, struct event *ev, int timeout_ms)
 			/* a malformed event is a probe bug: count it, skip it */
 			l->us.n_bad++;
 			ring_consume(r);
-			best = -1;
-			for (int c = 0; c < l->ncpu; c++)
-				if (ring_peek(l, &l->rings[c]) && (best < 0 || l->rings[c].head_ts < l->rings[best].head_ts))
-					best = c;
 		}
-		if (round == 0 && timeout_ms != 0) {
-			struct epoll_event evs[8];
-			int n = epoll_wait(l->epfd, evs, 8, timeout_ms);
-			if (n < 0 && errno != EINTR)
-				return -errno;
-			if (n <= 0)
-				return 0;
-		} else if (round == 0) {
+		if (waited >= limit)
 			return 0;
-		}
+		l->idle_ns = l->idle_ns ? l->idle_ns * 2 : 50000;
+		if (l->idle_ns > 5000000)
+			l->idle_ns = 5000000;
+		uint64_t d = l->idle_ns < limit - waited ? l->idle_ns : limit - waited;
+		struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+		nanosleep(&ts, NULL);
+		waited += d;
 	}
-	return 0;
 }
 
 void live_get_stats(struct live *l, struct live_stats *s)
