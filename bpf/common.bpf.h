@@ -155,7 +155,8 @@ static __always_inline int vg_ev_begin(struct vg_ev *e, enum vg_slot_kind kind, 
 	e->nparams = nparams;
 	e->idx = 0;
 	e->flags = 0;
-	e->pos = VG_LENS_OFF + 2 * (nparams & (VG_MAX_EVENT_PARAMS - 1));
+	/* clamped, not masked: a mask of VG_MAX_EVENT_PARAMS - 1 turned 32 into 0 */
+	e->pos = VG_LENS_OFF + 2 * (nparams > VG_MAX_EVENT_PARAMS ? VG_MAX_EVENT_PARAMS : nparams);
 	struct vg_evt_hdr *h = (struct vg_evt_hdr *)&e->buf[VG_HDR_OFF];
 	h->ts = bpf_ktime_get_boot_ns() + vg_boot_ts;
 	h->tid = (__u32)bpf_get_current_pid_tgid();
