@@ -74,6 +74,19 @@ static __always_inline int vg_task_in_child_pidns(struct task_struct *t)
 	return BPF_CORE_READ(t, thread_pid, level) > 0;
 }
 
+/* Will the task's children live in another pid namespace than its own?
+ * (after unshare(CLONE_NEWPID) or setns() to a pid namespace) */
+static __always_inline int vg_task_children_in_other_pidns(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up;
+	if (bpf_core_read(&up, sizeof(up), &p->numbers[level & 31]))
+		return 0;
+	struct pid_namespace *children = BPF_CORE_READ(t, nsproxy, pid_ns_for_children);
+	return children && children != up.ns;
+}
+
 /* Start time (epoch ns) of the init process of the task's pid namespace. */
 static __always_inline __u64 vg_pidns_init_start_ts(struct task_struct *t)
 {
