@@ -457,8 +457,10 @@ def main():
                     return a
             return None
         alert = v.wait_for(find, ALERT_TIMEOUT)
-        time.sleep(0.2 if alert else 0)
-        v.stop()
+        rc = v.stop()
+        if rc != 0:
+            raise Fail("vigil run exited with status %s after SIGTERM (a sanitizer report?):\n%s"
+                       % (rc, v.stderr_text()[-4000:]))
         if alert is None:
             same = [parse_alert(l) for l in v.out]
             same = [a for a in same if a and a["rule"] == rule]

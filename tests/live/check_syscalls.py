@@ -168,7 +168,11 @@ def main():
         # the events of the last syscalls reach vigil within milliseconds; the
         # rings are drained at stop anyway
         time.sleep(1.0)
-        v.stop()
+        rc = v.stop()
+        if rc != 0:
+            print("FAIL: vigil run exited with status %s after SIGTERM (a sanitizer report?):\n%s"
+                  % (rc, v.stderr_text()[-4000:]))
+            return 1
     finally:
         if p.poll() is None:
             p.kill()
