@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * common.bpf.h - what every vigil BPF program shares: the maps (defined weak
- * here so that every object linked into the skeleton sees the same ones),
- * the configuration user space writes before attaching, and the event
+ * common.bpf.h - what every vigil BPF program shares: the maps, the
+ * configuration user space writes before attaching, and the event
  * builder that lays an event out in per-CPU scratch space exactly as
  * include/vigil/events.h defines it (header, u16 lengths, parameters) before
  * copying it into this CPU's ring buffer.
@@ -20,16 +19,16 @@
 /* ---- configuration (set by user space before load / at run time) ---- */
 
 /* The ABI this object was built with; user space refuses a mismatch. */
-const volatile __u32 vg_abi_version __weak = VIGIL_EVENTS_ABI_VERSION;
+const volatile __u32 vg_abi_version = VIGIL_EVENTS_ABI_VERSION;
 /* vigil's own process: its syscalls are not captured. */
-const volatile __u32 vg_self_tgid __weak = 0;
+const volatile __u32 vg_self_tgid = 0;
 /* Boot time, ns since the epoch: event timestamps are boot ns + this. */
-const volatile __u64 vg_boot_ts __weak = 0;
+const volatile __u64 vg_boot_ts = 0;
 /* Bytes of data captured by read/write-family events. */
-const volatile __u32 vg_snaplen __weak = 80;
+const volatile __u32 vg_snaplen = 80;
 
 /* Syscalls wanted (x86_64 numbers): changed at run time when rules change. */
-__u8 vg_sc_wanted[VG_SYSCALL_MAX] __weak;
+__u8 vg_sc_wanted[VG_SYSCALL_MAX];
 
 /* ---- maps ---- */
 
@@ -44,7 +43,7 @@ struct {
 	__uint(max_entries, 1);	/* resized to the number of CPUs */
 	__type(key, __u32);
 	__array(values, struct vg_ring_map);
-} vg_rings SEC(".maps") __weak;
+} vg_rings SEC(".maps");
 
 /* sys_exit programs by syscall number. */
 struct {
@@ -52,14 +51,14 @@ struct {
 	__uint(max_entries, VG_SYSCALL_MAX);
 	__type(key, __u32);
 	__type(value, __u32);
-} vg_exit_progs SEC(".maps") __weak;
+} vg_exit_progs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct vg_counters);
-} vg_counters SEC(".maps") __weak;
+} vg_counters SEC(".maps");
 
 /* Scratch space: an event is built here, then copied to the ring. Offsets
  * are kept below VG_SCRATCH_HALF and every write is at most VG_SCRATCH_HALF
@@ -99,7 +98,7 @@ struct {
 	__uint(max_entries, VG_SLOTS);	/* resized to CPUs * VG_SLOTS */
 	__type(key, __u32);
 	__type(value, struct vg_scratch);
-} vg_scratch SEC(".maps") __weak;
+} vg_scratch SEC(".maps");
 
 /* What sched_process_exec saw, for the execve exit event of the same task. */
 struct vg_exec_info {
@@ -115,7 +114,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, __u32);	/* tid */
 	__type(value, struct vg_exec_info);
-} vg_exec SEC(".maps") __weak;
+} vg_exec SEC(".maps");
 
 /* ---- counters ---- */
 
@@ -172,7 +171,8 @@ static __always_inline int vg_ev_begin(struct vg_ev *e, enum vg_slot_kind kind, 
 	e->nparams = nparams;
 	e->idx = 0;
 	s->flags = 0;
-	vg_pos_set(e, VG_LENS_OFF + 2 * (nparams & (VG_MAX_EVENT_PARAMS - 1)));
+	/* clamped, not masked: a mask of VG_MAX_EVENT_PARAMS - 1 turned 32 into 0 */
+	vg_pos_set(e, VG_LENS_OFF + 2 * (nparams > VG_MAX_EVENT_PARAMS ? VG_MAX_EVENT_PARAMS : nparams));
 	struct vg_evt_hdr *h = (struct vg_evt_hdr *)&e->buf[VG_HDR_OFF];
 	h->ts = bpf_ktime_get_boot_ns() + vg_boot_ts;
 	h->tid = (__u32)bpf_get_current_pid_tgid();

@@ -9,7 +9,7 @@
 #include "common.bpf.h"
 
 /* Syscall number -> scap syscall code (VG_PT_SYSCALLID), for generic events. */
-__u16 vg_sc_code[VG_SYSCALL_MAX] __weak;
+__u16 vg_sc_code[VG_SYSCALL_MAX];
 
 #define K_TS_COMPAT 0x0002
 
@@ -37,4 +37,3 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";

@@ -190,6 +190,19 @@ static __always_inline __u32 vg_execveat_flags(__u64 f)
 	return r;
 }
 
+/* openat2 RESOLVE_* bits: kernel -> scap (the two orders differ). */
+static __always_inline __u32 vg_openat2_resolve(__u64 r)
+{
+	__u32 v = 0;
+	if (r & 0x08) v |= 0x01;	/* RESOLVE_BENEATH */
+	if (r & 0x10) v |= 0x02;	/* RESOLVE_IN_ROOT */
+	if (r & 0x02) v |= 0x04;	/* RESOLVE_NO_MAGICLINKS */
+	if (r & 0x04) v |= 0x08;	/* RESOLVE_NO_SYMLINKS */
+	if (r & 0x01) v |= 0x10;	/* RESOLVE_NO_XDEV */
+	if (r & 0x20) v |= 0x20;	/* RESOLVE_CACHED */
+	return v;
+}
+
 /* The dirfd of *at() syscalls: an int, AT_FDCWD (-100) included. */
 static __always_inline __s64 vg_dirfd(unsigned long a)
 {

@@ -64,7 +64,7 @@ VG_EXIT_PROG(vg_x_openat2)
 	vg_push_user_str(&e, (void *)ARG(1), VG_PATH_MAX);
 	vg_push_u32(&e, vg_open_flags(how.flags));
 	vg_push_u32(&e, vg_open_mode(how.flags, how.mode));
-	vg_push_u32(&e, (__u32)how.resolve);	/* RESOLVE_* bits equal the scap ones */
+	vg_push_u32(&e, vg_openat2_resolve(how.resolve));
 	push_dev_ino(&e, ret, 0);
 	vg_ev_submit(&e);
 	return 0;
@@ -352,4 +352,3 @@ VG_EXIT_PROG(vg_x_userfaultfd)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";

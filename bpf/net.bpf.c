@@ -195,4 +195,3 @@ VG_EXIT_PROG(vg_x_recvmsg)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";

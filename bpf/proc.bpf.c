@@ -97,7 +97,7 @@ static __always_inline int do_clone(__u16 type, struct pt_regs *regs, long ret)
 		kflags = ARG(0);
 	}
 	__u32 flags = vg_clone_flags(kflags);
-	if (vg_task_in_child_pidns(t) || (ret > 0 && (kflags & K_CLONE_NEWPID)))
+	if (vg_task_in_child_pidns(t) || (ret > 0 && (kflags & K_CLONE_NEWPID)) || vg_task_children_in_other_pidns(t))
 		flags |= VG_CL_CHILD_IN_PIDNS;
 	if (!s)
 		return 0;
@@ -388,4 +388,3 @@ VG_EXIT_PROG(vg_x_bpf)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";

@@ -74,6 +74,19 @@ static __always_inline int vg_task_in_child_pidns(struct task_struct *t)
 	return BPF_CORE_READ(t, thread_pid, level) > 0;
 }
 
+/* Will the task's children live in another pid namespace than its own?
+ * (after unshare(CLONE_NEWPID) or setns() to a pid namespace) */
+static __always_inline int vg_task_children_in_other_pidns(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up;
+	if (bpf_core_read(&up, sizeof(up), &p->numbers[level & 31]))
+		return 0;
+	struct pid_namespace *children = BPF_CORE_READ(t, nsproxy, pid_ns_for_children);
+	return children && children != up.ns;
+}
+
 /* Start time (epoch ns) of the init process of the task's pid namespace. */
 static __always_inline __u64 vg_pidns_init_start_ts(struct task_struct *t)
 {
@@ -202,9 +215,12 @@ static __always_inline __u32 vg_path_build(struct dentry *d, struct vfsmount *vm
 	__u32 start = VG_PATH_MAX - 1;
 	s->tmp[VG_PATH_MAX - 1] = 0;
 	if (deleted) {
-		static const char sfx[] = " (deleted)";
-		start -= sizeof(sfx) - 1;
-		__builtin_memcpy(&s->tmp[VG_PATH_MAX - sizeof(sfx)], sfx, sizeof(sfx) - 1);
+		/* " (deleted)", stored byte by byte: a function-scope string
+		 * constant lands in .rodata at a BTF offset clang 14 gets wrong */
+		__u8 *sfx = &s->tmp[VG_PATH_MAX - 11];
+		sfx[0] = ' '; sfx[1] = '('; sfx[2] = 'd'; sfx[3] = 'e'; sfx[4] = 'l';
+		sfx[5] = 'e'; sfx[6] = 't'; sfx[7] = 'e'; sfx[8] = 'd'; sfx[9] = ')';
+		start -= 10;
 	}
 	VG_VU32(s->woff) = start;
 	bpf_loop(VG_PATH_DEPTH, vg_path_step, &w, 0);

@@ -92,7 +92,8 @@ static void render_num(const struct ev_param_info *pi, uint64_t u, int64_t s, bo
 		strbuf_addf(out, "%" PRIX64, u);
 		break;
 	case PF_OCT:
-		strbuf_addf(out, "%" PRIo64, u);
+		/* libsinsp: "%#o" (0640, and 0 for 0) */
+		strbuf_addf(out, "%#" PRIo64, u);
 		break;
 	default:
 		if (is_signed)
@@ -231,7 +232,12 @@ void render_param(struct fctx *c, const struct event *ev, const struct ev_param_
 		if (resolved && c && ev->thread) {
 			if (s == -100) {
 				strbuf_adds(resolved, "AT_FDCWD");
-			} else if (s >= 0) {
+			} else if (s < 0) {
+				/* a failed fd-returning call: fd=-2(ENOENT), as libsinsp */
+				const char *n = errno_name(-s);
+				if (n)
+					strbuf_adds(resolved, n);
+			} else {
 				struct fdinfo *fi = state_fd(state_main_thread(c->st, ev->thread), s);
 				if (fi)
 					strbuf_addf(resolved, "<%c>%s", fd_kind_char(fi->kind), fi->name);
@@ -314,7 +320,7 @@ void render_param(struct fctx *c, const struct event *ev, const struct ev_param_
 	case VG_PT_MODE:
 		ev_param_u64(p, &u);
 		if (pi->type == VG_PT_MODE)
-			strbuf_addf(val, "0%" PRIo64, u);
+			strbuf_addf(val, "%#" PRIo64, u);
 		else
 			strbuf_addf(val, "%" PRIu64, u);
 		if (resolved)

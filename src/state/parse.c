@@ -742,8 +742,15 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 	if (res == 0) {
 		/* the child's side: ev->tid is the new thread */
 		struct thread *c = t;
-		if (c->has_info && c->clone_ts)
-			return; /* already created from the parent's side */
+		if (c->has_info && c->clone_ts) {
+			/* already created from the parent's side, which cannot know
+			 * the ids of a child in another pid namespace: take them */
+			if (c->vtid < 0 && vtid >= 0) {
+				c->vtid = vtid;
+				c->vpid = vpid;
+			}
+			return;
+		}
 		struct thread *parent = state_thread(st, ptid);
 		inherit(st, c, parent);
 		if (!parent) {

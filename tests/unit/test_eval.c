@@ -731,6 +731,66 @@ static void test_ancestors(void **state)
 	free(b);
 }
 
+/* clone exit (event 223) of `tid`: res, the caller's ids, flags, vtid/vpid. */
+static struct evb *ev_clone(int64_t tid, int64_t res, int64_t pid, int64_t ptid, uint32_t flags, int64_t vtid,
+			    int64_t vpid)
+{
+	struct evb *b = eb_new(VG_EV_CLONE_20_X, tid);
+	eb_s64(b, res);
+	eb_str(b, "cat");
+	eb_raw(b, "", 0);
+	eb_s64(b, tid);
+	eb_s64(b, pid);
+	eb_s64(b, ptid);
+	eb_str(b, "/home/user");
+	eb_s64(b, 1024);
+	eb_u64(b, 0);
+	eb_u64(b, 0);
+	eb_u32(b, 0);
+	eb_u32(b, 0);
+	eb_u32(b, 0);
+	eb_str(b, "cat");
+	eb_raw(b, "", 0);
+	eb_u32(b, flags);
+	eb_u32(b, 0);
+	eb_u32(b, 0);
+	eb_s64(b, vtid);
+	eb_s64(b, vpid);
+	eb_end(b);
+	state_event_post(&st, &b->ev);
+	return b;
+}
+
+/* A child in a new pid namespace (the parent unshared CLONE_NEWPID): the
+ * parent's side cannot know its ids there, the child's side carries them,
+ * whichever of the two events comes first. */
+static void test_clone_child_in_pidns(void **state)
+{
+	(void)state;
+	/* parent's side first */
+	free(ev_clone(300, 500, 300, 200, VG_CL_CHILD_IN_PIDNS, 300, 300));
+	free(ev_clone(500, 0, 500, 300, VG_CL_CHILD_IN_PIDNS, 1, 1));
+	struct evb *b = ev_openat(500, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.pid = 500");
+	T(&b->ev, "proc.vpid = 1");
+	T(&b->ev, "thread.vtid = 1");
+	T(&b->ev, "proc.pname = cat");
+	free(b);
+	/* child's side first */
+	free(ev_clone(501, 0, 501, 300, VG_CL_CHILD_IN_PIDNS, 1, 1));
+	free(ev_clone(300, 501, 300, 200, VG_CL_CHILD_IN_PIDNS, 300, 300));
+	b = ev_openat(501, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.vpid = 1");
+	T(&b->ev, "thread.vtid = 1");
+	free(b);
+	/* same namespace: the ids follow the tids */
+	free(ev_clone(300, 502, 300, 200, 0, 300, 300));
+	free(ev_clone(502, 0, 502, 300, 0, 502, 502));
+	b = ev_openat(502, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.vpid = 502");
+	free(b);
+}
+
 static void test_clone_execve(void **state)
 {
 	(void)state;
@@ -1258,6 +1318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ancestors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clone_execve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clone_child_in_pidns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_client_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_names, setup, teardown),
