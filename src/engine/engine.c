@@ -165,12 +165,17 @@ static int meta_group(void *ud, const struct scap_group_entry *g)
 	return state_add_group(ud, g);
 }
 
+static int meta_iface(void *ud, const struct scap_iface_entry *i)
+{
+	return state_add_iface(ud, i);
+}
+
 int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 {
 	char msg[512];
 	struct scap_reader *r = scap_reader__open(path, err, errlen);
 	struct scap_block b;
-	struct scap_meta_cb cb = { &e->st, meta_proc, meta_fd, meta_user, meta_group };
+	struct scap_meta_cb cb = { &e->st, meta_proc, meta_fd, meta_user, meta_group, meta_iface };
 	struct event ev;
 	int rc = 0;
 
@@ -185,6 +190,8 @@ int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 			if (!prc) {
 				snprintf(e->st.hostname, sizeof(e->st.hostname), "%s", mi.hostname);
 				e->st.num_cpus = mi.num_cpus;
+				e->st.memory_size = mi.memory_size_bytes;
+				e->st.max_pid = mi.max_pid;
 				e->st.boot_ts = mi.boot_ts_epoch;
 			}
 			break;
@@ -201,7 +208,7 @@ int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 			prc = scap_parse_userlist(&b, &cb, msg, sizeof(msg));
 			break;
 		case SCAP_BT_IL: case SCAP_BT_IL_INT: case SCAP_BT_IL_V2:
-			prc = scap_parse_iflist(&b, msg, sizeof(msg));
+			prc = scap_parse_iflist(&b, &cb, msg, sizeof(msg));
 			break;
 		default:
 			if (!scap_block_is_event(b.type))

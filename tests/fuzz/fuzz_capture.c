@@ -71,6 +71,13 @@ static int on_group(void *ctx, const struct scap_group_entry *g)
 	return 0;
 }
 
+static int on_iface(void *ctx, const struct scap_iface_entry *i)
+{
+	touch_str(i->name);
+	g_sink ^= i->addr[0] ^ i->netmask[15] ^ (uint8_t)i->linkspeed;
+	return 0;
+}
+
 /* Exercise the typed readers on every parameter of a decoded event. */
 static void touch_event(const struct event *ev)
 {
@@ -116,7 +123,7 @@ static int parse_block(const struct scap_block *b, const struct scap_meta_cb *cb
 	case SCAP_BT_UL: case SCAP_BT_UL_INT: case SCAP_BT_UL_V2:
 		return scap_parse_userlist(b, cb, err, errlen);
 	case SCAP_BT_IL: case SCAP_BT_IL_INT: case SCAP_BT_IL_V2:
-		return scap_parse_iflist(b, err, errlen);
+		return scap_parse_iflist(b, cb, err, errlen);
 	default:
 		if (!scap_block_is_event(b->type))
 			return 0;
@@ -136,7 +143,7 @@ static int parse_block(const struct scap_block *b, const struct scap_meta_cb *cb
 static int walk(void)
 {
 	char err[600];
-	struct scap_meta_cb cb = { NULL, on_proc, on_fd, on_user, on_group };
+	struct scap_meta_cb cb = { NULL, on_proc, on_fd, on_user, on_group, on_iface };
 	struct scap_reader *r = scap_reader__open(g_path, err, sizeof(err));
 	struct scap_block b;
 	struct event ev;
