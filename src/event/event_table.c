@@ -55,12 +55,19 @@ static const struct ev_info ev_async = {
 static struct ev_info g_merged[EV_TABLE_GEN_MAX];
 static bool g_merged_ready;
 
+int ev_enter_type(uint32_t type)
+{
+	if (type >= EV_TABLE_GEN_MAX || !(type & 1) || !ev_table_gen[type].name || !ev_table_gen[type - 1].name ||
+	    strcmp(ev_table_gen[type].name, ev_table_gen[type - 1].name))
+		return -1;
+	return (int)type - 1;
+}
+
 static void build_merged(void)
 {
 	for (uint32_t t = 0; t < EV_TABLE_GEN_MAX; t++) {
 		g_merged[t] = ev_table_gen[t];
-		if (!(t & 1) || !ev_table_gen[t].name || !ev_table_gen[t - 1].name ||
-		    strcmp(ev_table_gen[t].name, ev_table_gen[t - 1].name))
+		if (ev_enter_type(t) < 0)
 			continue;
 		const struct ev_info *e = &ev_table_gen[t - 1];
 		struct ev_info *m = &g_merged[t];

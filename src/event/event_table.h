@@ -110,6 +110,10 @@ const struct ev_info *ev_info_get(uint32_t type);
  * enter parameters that merged exit events carry after them). */
 uint32_t ev_exit_native_nparams(uint32_t type);
 
+/* The enter event of exit event `type` (its code minus one, when both are the
+ * same syscall in the 2022 table), or -1 when it has none. */
+int ev_enter_type(uint32_t type);
+
 /* Name of a syscall code (VG_PT_SYSCALLID value), or NULL. */
 const char *ev_syscall_name(uint32_t sc);
 
