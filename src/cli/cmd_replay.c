@@ -2,9 +2,10 @@
 /*
  * cmd_replay.c - `vigil replay FILE -r RULES...`: evaluates rules over a
  * .scap capture and prints Falco-format alerts (text or JSON) on stdout;
- * `--print FORMAT` prints every event instead, sysdig -p style. Engine
- * options use Falco's names (-o key=value), and Falco's rule selection
- * flags (-D, -t, -T) work the same.
+ * `--print FORMAT` prints every event instead, sysdig -p style; `-w OUT`
+ * writes the events (all, or those passing --filter) to a new capture that
+ * sysdig 0.29.3 reads too. Engine options use Falco's names (-o key=value),
+ * and Falco's rule selection flags (-D, -t, -T) work the same.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli/cli.h"
+#include "capture/scap_writer.h"
 #include "cli/options.h"
 #include "engine/engine.h"
 
@@ -79,6 +81,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vigil replay FILE.scap -r RULES... [options]\n"
 		"       vigil replay FILE.scap --print FORMAT [--filter CONDITION]\n"
+		"       vigil replay FILE.scap -w OUT.scap [-z] [--filter CONDITION]\n"
 		"\n"
 		"Reads a capture (plain or gzip .scap, as written by sysdig, Falco or vigil),\n"
 		"rebuilds process/fd/user state from it, evaluates the rules on every event and\n"
@@ -110,7 +113,15 @@ static void usage(FILE *f)
 		"  -p, --print FORMAT     print each event with a format such as\n"
 		"                         '%%evt.num %%evt.type %%proc.name %%fd.name'; a line is skipped\n"
 		"                         when a field is missing unless FORMAT starts with '*'\n"
-		"  --filter CONDITION     with --print: only events matching CONDITION\n"
+		"  --filter CONDITION     with --print and -w: only events matching CONDITION\n"
+		"  -w, --write OUT        write the events to OUT, a capture that vigil, Falco and\n"
+		"                         sysdig 0.29.3 read: the state (processes, fds, users,\n"
+		"                         interfaces) as it is at the first event, then the events.\n"
+		"                         With --filter: the exit events that match (each after its\n"
+		"                         enter event); other events that change processes or fds\n"
+		"                         are kept flagged state-only, which readers apply but do\n"
+		"                         not show, so the kept events keep their proc.* and fd.*\n"
+		"  -z, --compress         gzip OUT (also when OUT ends in .gz)\n"
 		"  --stats                print counters to stderr at the end\n"
 		"  -h, --help             this help\n");
 }
@@ -125,6 +136,8 @@ int cmd_replay(int argc, char **argv)
 		{ "print", required_argument, NULL, 'p' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "enter-events", no_argument, NULL, 'E' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "compress", no_argument, NULL, 'z' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -134,7 +147,8 @@ int cmd_replay(int argc, char **argv)
 	const char **ten = calloc((size_t)argc + 1, sizeof(char *));
 	const char **tdis = calloc((size_t)argc + 1, sizeof(char *));
 	size_t nrules = 0;
-	const char *print = NULL, *filter = NULL;
+	const char *print = NULL, *filter = NULL, *wpath = NULL;
+	unsigned wflags = 0;
 	bool stats = false;
 	struct cli_options opts;
 	struct engine_opts eo;
@@ -163,7 +177,7 @@ int cmd_replay(int argc, char **argv)
 				goto out;
 		}
 	}
-	while ((c = getopt_long(argc, argv, "r:c:o:p:D:t:T:Ah", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:c:o:p:D:t:T:Aw:zh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rules[nrules++] = optarg; break;
 		case 'c': break;
@@ -176,6 +190,8 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 'p': print = optarg; break;
 		case 'f': filter = optarg; break;
+		case 'w': wpath = optarg; break;
+		case 'z': wflags |= SCAP_W_GZIP; break;
 		case 'E': cli_options_set(&opts, "evaluate_enter_events=true", err, sizeof(err)); break;
 		case 'D': dis[ro.ndisable_substr++] = optarg; break;
 		case 't': ten[ro.nenable_tags++] = optarg; break;
@@ -190,7 +206,7 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "vigil: %s\n", err);
 		goto out;
 	}
-	if (!nrules && !print) {
+	if (!nrules && !print && !wpath) {
 		for (int i = 0; i < opts.nrules_files; i++)
 			rules[nrules++] = opts.rules_files[i];
 	}
@@ -200,8 +216,13 @@ int cmd_replay(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (!nrules && !print) {
-		fprintf(stderr, "vigil: give rules with -r, or a --print format\n");
+	if (!nrules && !print && !wpath) {
+		fprintf(stderr, "vigil: give rules with -r, a --print format or a -w output file\n");
+		status = 2;
+		goto out;
+	}
+	if (filter && !print && !wpath) {
+		fprintf(stderr, "vigil: --filter applies to --print or -w\n");
 		status = 2;
 		goto out;
 	}
@@ -246,13 +267,40 @@ int cmd_replay(int argc, char **argv)
 	e.sink_ud = &sink;
 	if (opts.drops_simulate)
 		engine_set_drops(&e, opts.drops_threshold, opts.drops_actions, opts.drops_rate, opts.drops_max_burst, true);
-	if (print && engine_set_print(&e, print, filter, stdout, err, sizeof(err))) {
+	if ((print && engine_set_print(&e, print, filter, stdout, err, sizeof(err))) ||
+	    (!print && filter && engine_set_filter(&e, filter, err, sizeof(err)))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		engine_fini(&e);
 		ruleset_free(rs);
 		goto out;
 	}
+	struct scap_writer *w = NULL;
+	if (wpath) {
+		w = scap_writer__open(wpath, wflags, err, sizeof(err));
+		if (!w) {
+			fprintf(stderr, "vigil: %s\n", err);
+			engine_fini(&e);
+			ruleset_free(rs);
+			goto out;
+		}
+		engine_set_writer(&e, w);
+	}
 	int rc = engine_replay(&e, argv[optind], err, sizeof(err));
+	if (w) {
+		/* a replay error is reported below; the output is incomplete then too */
+		char werr[1024];
+		const struct scap_writer_stats *ws = scap_writer__stats(w);
+		if (stats)
+			fprintf(stderr, "written to %s: %llu events (%llu enter events added), %llu threads, %llu fds\n",
+				wpath, (unsigned long long)ws->events, (unsigned long long)ws->enters_added,
+				(unsigned long long)ws->threads, (unsigned long long)ws->fds);
+		if (scap_writer__close(w, werr, sizeof(werr))) {
+			fprintf(stderr, "vigil: %s\n", werr);
+			e.exit_status = 1;
+		} else if (rc) {
+			fprintf(stderr, "vigil: %s: incomplete, the replay stopped on the error below\n", wpath);
+		}
+	}
 	fflush(stdout);
 	if (sink.file)
 		fclose(sink.file);

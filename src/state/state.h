@@ -194,6 +194,14 @@ int state_add_iface(struct state *st, const struct scap_iface_entry *i);
 void state_event_pre(struct state *st, struct event *ev);
 void state_event_post(struct state *st, struct event *ev);
 
+/* True if the parser keeps enter events of this type until their exit (the
+ * exit's ev->enter then points to that copy). */
+bool state_pairs_enter(uint16_t type);
+
+/* True if events of this type (enter or exit) can change the state: threads,
+ * fd tables, credentials, working directory, users, containers. */
+bool state_event_is_stateful(uint16_t type);
+
 /* Lookups (borrowed). */
 struct thread *state_thread(const struct state *st, int64_t tid);
 /* The thread-group leader (main thread) of t, or t itself. */
