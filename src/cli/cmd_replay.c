@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "capture/scap_writer.h"
@@ -74,6 +75,13 @@ static void log_start(const struct cli_options *o, const char *file)
 		strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Y", &tm);
 	}
 	fprintf(stderr, "%s: vigil version %s, replaying %s\n", buf, VIGIL_VERSION, file);
+}
+
+/* True if both paths name one existing file (-w must not truncate the input). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 static void usage(FILE *f)
@@ -275,6 +283,12 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	struct scap_writer *w = NULL;
+	if (wpath && same_file(wpath, argv[optind])) {
+		fprintf(stderr, "vigil: %s is the capture being replayed; write to another file\n", wpath);
+		engine_fini(&e);
+		ruleset_free(rs);
+		goto out;
+	}
 	if (wpath) {
 		w = scap_writer__open(wpath, wflags, err, sizeof(err));
 		if (!w) {

@@ -4,8 +4,9 @@
 
  1. errors: OUT on a full disk (/dev/full) or in a missing directory, and IN
     cut short (the replay stops on a corrupt block), each end with exit
-    status 1 and a message that names OUT and says it is incomplete;
-    --filter without --print or -w is a usage error (2);
+    status 1 and a message that names OUT and says it is incomplete; OUT
+    naming IN is refused before anything is written; --filter without
+    --print or -w is a usage error (2);
  2. gzip: `-z` and a name ending in .gz give a gzip file that sysdig 0.29.3
     and vigil read, with the same exit events as IN;
  3. --filter: for each filter, sysdig 0.29.3 on OUT prints exactly the exit
@@ -70,6 +71,13 @@ def main():
         rc, _, err = so.run([vigil, "replay", path, "--filter", "evt.type=open"])
         if rc != 2:
             errors.append(f"1. --filter alone: rc {rc}, expected a usage error (2)")
+        same = os.path.join(tmp, "same.scap")
+        with open(same, "wb") as f:
+            f.write(data)
+        rc, _, err = so.run([vigil, "replay", same, "-w", os.path.join(tmp, ".", "same.scap")])
+        if rc != 1 or "is the capture being replayed" not in err or open(same, "rb").read() != data:
+            errors.append(f"1. -w onto the input: rc {rc}, stderr {err.strip()[-200:]!r}, input kept: "
+                          f"{open(same, 'rb').read() == data}")
 
         # 2. gzip
         rc, v_in, e = so.vigil_lines(vigil, path)
@@ -117,7 +125,7 @@ def main():
 
     so.print_errors(errors)
     if not errors:
-        print(f"{rel}: write errors reported (disk full, missing directory, corrupt input); gzip OUT read by "
+        print(f"{rel}: write errors reported (disk full, missing directory, corrupt input, OUT = IN); gzip OUT read by "
               f"sysdig and vigil; {len(FILTERS)} filters ({', '.join(map(str, counts))} exit events): sysdig "
               f"and vigil on OUT print what --filter prints on IN")
     return 1 if errors else 0
