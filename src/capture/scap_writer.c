@@ -29,6 +29,8 @@
 #define MAX_PL_LIST	4096	/* args, env, cgroups: len <= 4096 */
 #define MAX_FD_NAME	1023	/* fd names, interface names: len < 1024 */
 #define MAX_CRED_STR	255	/* user and group strings: len < 256 */
+/* fd types up to FILE_V2: libscap 2022 refuses a file with a later one. */
+#define MAX_FD_TYPE_2022 SCAP_FD_FILE_V2
 /* Non-large event blocks: at most this many bytes after the block header. */
 #define MAX_EV_READLEN	65536
 
@@ -410,7 +412,7 @@ static void pl_entry(struct scap_writer *w, const struct thread *t)
 	bstr(w, t->root, MAX_PL_PATH);
 	/* libs < 0.10 end here, after 29 bytes (see scap_writer.h); libs >= 0.10
 	 * put pidns_init_start_ts and tty first and append the rest */
-	bool current = w->flags & SCAP_W_PROCS_CURRENT;
+	bool current = w->flags & SCAP_W_CURRENT_LIBS;
 	if (current) {
 		b64(w, t->pidns_init_start_ts);
 		b32(w, t->tty);
@@ -449,6 +451,9 @@ static void fd_entry(struct scap_writer *w, const struct fdinfo *fi)
 {
 	size_t start = w->blk.len;
 	uint8_t type = fi->kind == FDK_FILE ? SCAP_FD_FILE_V2 : fi->kind;
+
+	if (type > MAX_FD_TYPE_2022 && !(w->flags & SCAP_W_CURRENT_LIBS))
+		type = SCAP_FD_UNSUPPORTED;
 
 	b32(w, 0);	/* entry length, itself included */
 	b64(w, (uint64_t)fi->fd);

@@ -23,7 +23,11 @@
  *   pidns_init_start_ts, and current libs still read this layout. tty,
  *   pidns_init_start_ts, exe_upper_layer/lower_layer/from_memfd, exe_ino* and
  *   pgid of the initial threads are therefore not written, unless
- *   SCAP_W_PROCS_CURRENT asks for the newer layout;
+ *   SCAP_W_CURRENT_LIBS asks for the newer layout;
+ * - fds of types libs 2022 do not know (bpf, userfaultfd, io_uring, memfd,
+ *   pidfd), which make sysdig 0.29.3 refuse the file, are written as
+ *   "unsupported" with their name (fd.type is lost), unless
+ *   SCAP_W_CURRENT_LIBS;
  * - strings are cut to libscap 2022's limits (paths 1023/1024 bytes, args,
  *   env and cgroups 4096 at an element boundary, user names 255);
  * - exit events in vigil's merged layout (the 2022 exit parameters followed
@@ -58,10 +62,11 @@ struct scap_writer;
 /* scap_writer__open() flags. */
 enum scap_writer_flags {
 	SCAP_W_GZIP = 1 << 0,		/* gzip the file (implied by a name ending in ".gz") */
-	SCAP_W_PROCS_CURRENT = 1 << 1,	/* process entries in the layout of libs >= 0.10,
-					   with every field the state keeps: for vigil and
-					   current Falco; sysdig 0.29.3 then misreads
-					   loginuid and exe_writable */
+	SCAP_W_CURRENT_LIBS = 1 << 1,	/* for vigil and current libs only: process
+					   entries in the libs >= 0.10 layout (every
+					   field the state keeps) and fd types newer than
+					   2022 as they are; sysdig 0.29.3 then misreads
+					   loginuid and refuses files with such fds */
 };
 
 struct scap_writer_stats {

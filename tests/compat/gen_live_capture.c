@@ -2,8 +2,9 @@
 /*
  * gen_live_capture.c - writes, through scap_writer, the capture that vigil's
  * live capture would write for a small scenario: the state a /proc scan gives
- * (systemd, sshd, an interactive bash of user alice with its terminal fds; a
- * daemon whose environment and an fd name exceed libscap 2022's limits), then
+ * (systemd, sshd, an interactive bash of user alice with its terminal fds and
+ * fds of types libs 2022 do not know; a daemon whose environment and an fd
+ * name exceed libscap 2022's limits), then
  * the events as the BPF side emits them: exit events only, in the merged
  * layout (the 2022 exit parameters followed by the enter parameters).
  *
@@ -81,6 +82,17 @@ static void file_fd(struct state *st, uint64_t tid, int64_t fd, const char *name
 		die("state", "add_fd");
 }
 
+static void other_fd(struct state *st, uint64_t tid, int64_t fd, uint8_t type, const char *name)
+{
+	struct scap_fd_entry e;
+	memset(&e, 0, sizeof(e));
+	e.fd = fd;
+	e.type = type;
+	e.name = (struct scap_str){ name, (uint32_t)strlen(name) };
+	if (state_add_fd(st, tid, &e))
+		die("state", "add_fd");
+}
+
 static void build_state(struct state *st)
 {
 	static char env[6000], longpath[1500];
@@ -97,6 +109,11 @@ static void build_state(struct state *st)
 	for (int fd = 0; fd < 3; fd++)
 		file_fd(st, 1000, fd, "/dev/pts/0", VG_O_RDWR);
 	file_fd(st, 1000, 255, "/dev/pts/0", VG_O_RDWR | VG_O_CLOEXEC);
+	/* fd types libs 2022 do not know (sysdig 0.29.3 refuses them), and an
+	 * fd of unknown type */
+	other_fd(st, 1000, 5, SCAP_FD_MEMFD, "memfd:jit (deleted)");
+	other_fd(st, 1000, 6, SCAP_FD_PIDFD, "anon_inode:[pidfd]");
+	other_fd(st, 1000, 7, SCAP_FD_UNINITIALIZED, "anon_inode:[io_uring]");
 
 	/* a daemon with more than libscap 2022 takes: the writer must cut */
 	for (size_t i = 0; i + 100 <= sizeof(env); i += 100) {
