@@ -11,6 +11,7 @@ every event), and then:
      enter events added before that line;
  (c) sysdig on OUT agrees with vigil on OUT, but for the divergences
      sysdig_oracle.DIVERGENCES documents (their evt.num mapped to OUT);
+ (e) sysdig prints the same for OUT as for IN (when it reads IN);
  (d) the upstream rules (stable, incubating, sandbox) raise the same alerts on
      OUT as on IN (`vigil replay -r ... --json`, line by line), evaluated on exit
      events as Falco >= 0.42 does, and on all events with all matching rules.
@@ -118,6 +119,18 @@ def main():
         c_errors, used = so.compare(s_out, v_out, div)
         errors += ["(c) " + e for e in c_errors]
 
+        # (e) sysdig on OUT = sysdig on IN, every field, the divergence lines too
+        rc, s_in, _ = so.sysdig_lines(sysdig, path)
+        if rc == 0:
+            same_as_in = [f[1:] for f in s_out] == [f[1:] for f in s_in]
+            if not same_as_in:
+                e_errors, _ = so.compare([[str(renum.get(int(f[0]), f[0]))] + f[1:] for f in s_in], s_out, set(),
+                                         ("sysdig on IN", "sysdig on OUT"))
+                errors += ["(e) " + e for e in e_errors]
+            sysdig_in = "and sysdig on OUT prints what it prints on IN"
+        else:
+            sysdig_in = "(sysdig cannot read IN itself)"
+
         # (d) the same alerts, from exit events (Falco >= 0.42) and from all events
         nalerts = []
         for opts in ([], ["-o", "evaluate_enter_events=true", "-o", "rule_matching=all"]):
@@ -137,8 +150,8 @@ def main():
     if not errors:
         print(f"{rel}: OUT read by sysdig 0.29.3; {len(v_out)} exit events x {len(so.FIELDS)} fields "
               f"identical to IN ({nadded} enter events added) and to sysdig on OUT "
-              f"({len(used)} documented fd.name divergences); alerts identical ({nalerts[0]} from exit "
-              f"events, {nalerts[1]} from all events, all matching rules)")
+              f"({len(used)} documented fd.name divergences), {sysdig_in}; alerts identical "
+              f"({nalerts[0]} from exit events, {nalerts[1]} from all events, all matching rules)")
     return 1 if errors else 0
 
 
