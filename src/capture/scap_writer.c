@@ -36,7 +36,7 @@
 
 struct scap_writer {
 	char *path;
-	int fd;			/* -1 once closed */
+	int fd;			/* the file, or stdout for "-" */
 	bool close_fd;		/* false when writing to stdout without gzip */
 	unsigned flags;		/* enum scap_writer_flags */
 	gzFile gz;		/* NULL for plain output */
