@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run -r RULES...           live detection on this host (BPF probe), Falco alerts\n"
 		"  replay FILE -r RULES...   evaluate rules over a .scap capture and print alerts\n"
+		"  replay FILE -w OUT        rewrite a capture (all events, or --filter COND)\n"
 		"  rules check RULES...      validate rules files (non-zero exit on any error)\n"
 		"  rules list RULES...       list the rules that RULES define\n"
 		"  rules explain RULE -r R   show a rule's expanded condition and event types\n"

@@ -154,12 +154,30 @@ struct scap_group_entry {
 	struct scap_str name, container_id;
 };
 
+/* Interface entry types (the NOLINKSPEED variants are reported as IPV4/IPV6
+ * with a zero link speed). */
+enum scap_iface_type {
+	SCAP_II_IPV4 = 1,
+	SCAP_II_IPV6 = 2,
+	SCAP_II_IPV4_NOLINKSPEED = 3,
+	SCAP_II_IPV6_NOLINKSPEED = 4,
+};
+
+/* One address of an interface-list block. */
+struct scap_iface_entry {
+	uint16_t type;			/* SCAP_II_IPV4 or SCAP_II_IPV6 */
+	uint8_t addr[16], netmask[16], bcast[16];	/* network order; v4 uses 4 bytes */
+	uint64_t linkspeed;
+	struct scap_str name;
+};
+
 struct scap_meta_cb {
 	void *ctx;
 	int (*proc)(void *ctx, const struct scap_proc_entry *e);
 	int (*fd)(void *ctx, uint64_t tid, const struct scap_fd_entry *e);
 	int (*user)(void *ctx, const struct scap_user_entry *u);
 	int (*group)(void *ctx, const struct scap_group_entry *g);
+	int (*iface)(void *ctx, const struct scap_iface_entry *i);
 };
 
 /* Open `path` (plain or gzip). Returns NULL with errno set and a message in
@@ -187,7 +205,7 @@ int scap_parse_mi(const struct scap_block *b, struct scap_machine_info *mi, char
 int scap_parse_proclist(const struct scap_block *b, const struct scap_meta_cb *cb, char *err, size_t errlen);
 int scap_parse_fdlist(const struct scap_block *b, const struct scap_meta_cb *cb, char *err, size_t errlen);
 int scap_parse_userlist(const struct scap_block *b, const struct scap_meta_cb *cb, char *err, size_t errlen);
-int scap_parse_iflist(const struct scap_block *b, char *err, size_t errlen);
+int scap_parse_iflist(const struct scap_block *b, const struct scap_meta_cb *cb, char *err, size_t errlen);
 
 /* Decode an event block into *ev (see event_decode()). Returns 0, -ENOENT
  * for an unknown event code, or -EINVAL with the reason in err. */

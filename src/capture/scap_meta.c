@@ -388,7 +388,7 @@ int scap_parse_userlist(const struct scap_block *b, const struct scap_meta_cb *c
 	return 0;
 }
 
-int scap_parse_iflist(const struct scap_block *b, char *err, size_t errlen)
+int scap_parse_iflist(const struct scap_block *b, const struct scap_meta_cb *cb, char *err, size_t errlen)
 {
 	bool v2 = b->type == SCAP_BT_IL_V2;
 	struct cur c;
@@ -416,14 +416,25 @@ int scap_parse_iflist(const struct scap_block *b, char *err, size_t errlen)
 				break; /* padding */
 			return bad(err, errlen, &c, "unknown interface entry type %u", type);
 		}
-		take(&ec, addr);
+		struct scap_iface_entry ie;
+		memset(&ie, 0, sizeof(ie));
+		ie.type = addr == 12 ? SCAP_II_IPV4 : SCAP_II_IPV6;
+		gbytes(&ec, ie.addr, addr / 3);
+		gbytes(&ec, ie.netmask, addr / 3);
+		gbytes(&ec, ie.bcast, addr / 3);
 		if (type <= 2)
-			g64(&ec); /* link speed */
-		take(&ec, namelen);
+			ie.linkspeed = g64(&ec);
+		const uint8_t *name = take(&ec, namelen);
 		if (ec.bad)
 			return bad(err, errlen, &c, "truncated interface entry");
+		ie.name = (struct scap_str){ (const char *)name, namelen };
 		if (!v2)
 			c = ec;
+		if (cb && cb->iface) {
+			int rc = cb->iface(cb->ctx, &ie);
+			if (rc)
+				return rc;
+		}
 	}
 	return 0;
 }

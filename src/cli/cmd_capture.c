@@ -94,7 +94,7 @@ static int capture_info(const char *path)
 			prc = scap_parse_userlist(&b, &cb, err, sizeof(err));
 			break;
 		case SCAP_BT_IL: case SCAP_BT_IL_INT: case SCAP_BT_IL_V2:
-			prc = scap_parse_iflist(&b, err, sizeof(err));
+			prc = scap_parse_iflist(&b, &cb, err, sizeof(err));
 			break;
 		default:
 			if (scap_block_is_event(b.type)) {

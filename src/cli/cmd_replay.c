@@ -2,9 +2,10 @@
 /*
  * cmd_replay.c - `vigil replay FILE -r RULES...`: evaluates rules over a
  * .scap capture and prints Falco-format alerts (text or JSON) on stdout;
- * `--print FORMAT` prints every event instead, sysdig -p style. Engine
- * options use Falco's names (-o key=value), and Falco's rule selection
- * flags (-D, -t, -T) work the same.
+ * `--print FORMAT` prints every event instead, sysdig -p style; `-w OUT`
+ * writes the events (all, or those passing --filter) to a new capture that
+ * sysdig 0.29.3 reads too. Engine options use Falco's names (-o key=value),
+ * and Falco's rule selection flags (-D, -t, -T) work the same.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vigil replay FILE.scap -r RULES... [options]\n"
 		"       vigil replay FILE.scap --print FORMAT [--filter CONDITION]\n"
+		"       vigil replay FILE.scap -w OUT.scap [--filter CONDITION] [-z]\n"
 		"\n"
 		"Reads a capture (plain or gzip .scap, as written by sysdig, Falco or vigil),\n"
 		"rebuilds process/fd/user state from it, evaluates the rules on every event and\n"
@@ -73,18 +75,32 @@ int cmd_replay(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (!s.nrules && !s.print && !s.opts.nrules_files) {
-		fprintf(stderr, "vigil: give rules with -r, or a --print format\n");
+	bool output = s.print || s.wpath;
+	if (!s.nrules && !output && !s.opts.nrules_files) {
+		fprintf(stderr, "vigil: give rules with -r, a --print format or a -w output file\n");
 		status = 2;
 		goto out;
 	}
-	if (session_start(&s, !s.print))
+	if (s.filter && !output) {
+		fprintf(stderr, "vigil: --filter applies to --print or -w\n");
+		status = 2;
+		goto out;
+	}
+	if (session_start(&s, !output))
+		goto out;
+	if (s.wpath && session_open_writer(&s, argv[optind]))
 		goto out;
 	log_start(&s.opts, argv[optind]);
 	if (s.opts.drops_simulate)
 		engine_set_drops(&s.e, s.opts.drops_threshold, s.opts.drops_actions, s.opts.drops_rate,
 				 s.opts.drops_max_burst, true);
 	int rc = engine_replay(&s.e, argv[optind], err, sizeof(err));
+	if (s.writer) {
+		if (session_close_writer(&s))
+			s.e.exit_status = 1;
+		else if (rc)
+			fprintf(stderr, "vigil: %s: incomplete, the replay stopped on the error below\n", s.wpath);
+	}
 	fflush(stdout);
 	if (rc)
 		fprintf(stderr, "vigil: %s\n", err);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "capture/scap_writer.h"
 #include "cli/session.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
@@ -24,6 +26,8 @@ const struct option session_longopts[] = {
 	{ "filter", required_argument, NULL, 'f' },
 	{ "enter-events", no_argument, NULL, 'E' },
 	{ "stats", no_argument, NULL, 's' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "compress", no_argument, NULL, 'z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -55,7 +59,15 @@ void session_usage_options(FILE *f)
 		"  -p, --print FORMAT     print each event with a format such as\n"
 		"                         '%%evt.num %%evt.type %%proc.name %%fd.name'; a line is skipped\n"
 		"                         when a field is missing unless FORMAT starts with '*'\n"
-		"  --filter CONDITION     with --print: only events matching CONDITION\n"
+		"  --filter CONDITION     with --print and -w: only events matching CONDITION\n"
+		"  -w, --write OUT        write the events to OUT, a capture that vigil, Falco and\n"
+		"                         sysdig 0.29.3 read: the state (processes, fds, users,\n"
+		"                         interfaces) as it is at the first event, then the events.\n"
+		"                         With --filter: the exit events that match (each after its\n"
+		"                         enter event); other events that change processes or fds\n"
+		"                         are kept flagged state-only, which readers apply but do\n"
+		"                         not show, so the kept events keep their proc.* and fd.*\n"
+		"  -z, --compress         gzip OUT (also when OUT ends in .gz)\n"
 		"  --stats                print counters to stderr at the end\n"
 		"  -h, --help             this help\n");
 }
@@ -145,6 +157,8 @@ int session_opt(struct session *s, int c, const char *arg)
 	case 'T': s->tdis[s->ro.ndisable_tags++] = arg; return 1;
 	case 'A': return 1;
 	case 's': s->stats = true; return 1;
+	case 'w': s->wpath = arg; return 1;
+	case 'z': s->wflags |= SCAP_W_GZIP; return 1;
 	default: return 0;
 	}
 }
@@ -196,9 +210,52 @@ int session_start(struct session *s, bool need_rules)
 	s->engine_ready = true;
 	s->e.sink = sink_write;
 	s->e.sink_ud = &s->sink;
-	if (s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) {
+	if ((s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) ||
+	    (!s->print && s->filter && engine_set_filter(&s->e, s->filter, err, sizeof(err)))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EINVAL;
+	}
+	return 0;
+}
+
+/* True if both paths name one existing file (-w must not truncate the input). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int session_open_writer(struct session *s, const char *input)
+{
+	char err[1024];
+	if (input && same_file(s->wpath, input)) {
+		fprintf(stderr, "vigil: %s is the capture being replayed; write to another file\n", s->wpath);
+		return -EINVAL;
+	}
+	s->writer = scap_writer__open(s->wpath, s->wflags, err, sizeof(err));
+	if (!s->writer) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -(errno ? errno : EIO);
+	}
+	engine_set_writer(&s->e, s->writer);
+	return 0;
+}
+
+int session_close_writer(struct session *s)
+{
+	char err[1024];
+	if (!s->writer)
+		return 0;
+	const struct scap_writer_stats *ws = scap_writer__stats(s->writer);
+	if (s->stats)
+		fprintf(stderr, "written to %s: %llu events (%llu enter events added), %llu threads, %llu fds\n",
+			s->wpath, (unsigned long long)ws->events, (unsigned long long)ws->enters_added,
+			(unsigned long long)ws->threads, (unsigned long long)ws->fds);
+	int rc = scap_writer__close(s->writer, err, sizeof(err));
+	s->writer = NULL;
+	if (rc) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -EIO;
 	}
 	return 0;
 }
@@ -232,6 +289,7 @@ void session_print_drops(struct session *s, FILE *f)
 
 void session_fini(struct session *s)
 {
+	session_close_writer(s);
 	fflush(stdout);
 	if (s->sink.file)
 		fclose(s->sink.file);

@@ -25,6 +25,8 @@ struct session_sink {
 	bool flush;		/* flush stdout after every alert (live runs) */
 };
 
+struct scap_writer;
+
 struct session {
 	struct cli_options opts;
 	struct ruleset_opts ro;
@@ -37,12 +39,16 @@ struct session {
 	struct engine e;
 	bool engine_ready;
 	struct session_sink sink;
+	/* -w: the capture being written */
+	const char *wpath;
+	unsigned wflags;	/* SCAP_W_* */
+	struct scap_writer *writer;
 };
 
 /* getopt_long options of a session; a command appends its own. */
-#define SESSION_SHORTOPTS "r:c:o:p:D:t:T:A"
+#define SESSION_SHORTOPTS "r:c:o:p:D:t:T:Aw:z"
 extern const struct option session_longopts[];
-#define SESSION_NLONGOPTS 9
+#define SESSION_NLONGOPTS 11
 
 /* The help lines of the session options, for a command's usage text. */
 void session_usage_options(FILE *f);
@@ -59,6 +65,16 @@ int session_opt(struct session *s, int c, const char *arg);
  * given, fall back to the configuration's rules_files), set up the engine,
  * its sinks and --print. Returns 0, or a negative errno after reporting. */
 int session_start(struct session *s, bool need_rules);
+
+/* -w: open the capture writer on s->wpath and attach it to the engine
+ * (after session_start(); --filter then selects what is written). `input`
+ * is the file being read, if any: writing over it is refused. Returns 0 or
+ * a negative errno after reporting. */
+int session_open_writer(struct session *s, const char *input);
+
+/* Close the writer: its counters with --stats, any write error (the file
+ * is then incomplete). Returns 0, or -EIO after reporting. */
+int session_close_writer(struct session *s);
 
 /* Falco's end-of-run summary (events, rule counts by severity and name). */
 void session_print_stats(struct session *s, FILE *f);

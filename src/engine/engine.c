@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "capture/scap.h"
+#include "capture/scap_writer.h"
 #include "engine/engine.h"
 
 void engine_opts_init(struct engine_opts *o)
@@ -60,21 +61,82 @@ int engine_set_print(struct engine *e, const char *format, const char *filter, F
 		snprintf(err, errlen, "--print format, offset %u: %s", ce.pos, ce.msg);
 		return -EINVAL;
 	}
-	if (filter && *filter) {
-		struct parse_error pe;
-		struct ast *t = ast_parse(&e->print_arena, filter, strlen(filter), &pe);
-		if (!t) {
-			snprintf(err, errlen, "filter, offset %u: %s", pe.pos, pe.msg);
-			return -EINVAL;
-		}
-		e->print_filter = filter_compile(&e->print_fc, t, &ce);
-		if (!e->print_filter) {
-			snprintf(err, errlen, "filter, offset %u: %s", ce.pos, ce.msg);
-			return -EINVAL;
-		}
-	}
+	if (filter && *filter && engine_set_filter(e, filter, err, errlen))
+		return -EINVAL;
 	e->print_out = out;
 	return 0;
+}
+
+int engine_set_filter(struct engine *e, const char *filter, char *err, size_t errlen)
+{
+	struct compile_error ce;
+	struct parse_error pe;
+	struct ast *t = ast_parse(&e->print_arena, filter, strlen(filter), &pe);
+
+	if (!t) {
+		snprintf(err, errlen, "filter, offset %u: %s", pe.pos, pe.msg);
+		return -EINVAL;
+	}
+	e->filter = filter_compile(&e->print_fc, t, &ce);
+	if (!e->filter) {
+		snprintf(err, errlen, "filter, offset %u: %s", ce.pos, ce.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void engine_set_writer(struct engine *e, struct scap_writer *w)
+{
+	e->writer = w;
+}
+
+/* Write one event, with `flags` added to its dump flags. A write error ends
+ * the run; the writer keeps it for scap_writer__close(). */
+static void write_one(struct engine *e, const struct event *ev, uint32_t flags)
+{
+	int rc;
+	if ((ev->dump_flags & flags) != flags) {
+		struct event copy = *ev;
+		copy.dump_flags |= flags;
+		rc = scap_writer__write_event(e->writer, &copy);
+	} else {
+		rc = scap_writer__write_event(e->writer, ev);
+	}
+	if (rc) {
+		e->stop = true;
+		e->exit_status = 1;
+	}
+}
+
+/* The state goes first, as it is before the first event. */
+static void write_state(struct engine *e)
+{
+	if (scap_writer__wants_state(e->writer) && scap_writer__write_state(e->writer, &e->st, NULL)) {
+		e->stop = true;
+		e->exit_status = 1;
+	}
+}
+
+/* -w (see engine_set_writer()). `pass`: the filter's verdict on ev when it
+ * was already evaluated, else -1. */
+static void write_event(struct engine *e, const struct event *ev, int pass)
+{
+	if (!e->filter) {
+		write_one(e, ev, 0);
+		return;
+	}
+	if (!VG_EV_IS_EXIT(ev->type) && state_pairs_enter(ev->type))
+		return; /* written with its exit, through ev->enter */
+	if (ev->dump_flags & SCAP_DF_STATE_ONLY)
+		pass = 0;
+	else if (pass < 0)
+		pass = filter_eval(&e->fc, e->filter);
+	if (!pass && !state_event_is_stateful(ev->type))
+		return;
+	uint32_t flags = pass ? 0 : SCAP_DF_STATE_ONLY;
+	if (ev->enter)
+		write_one(e, ev->enter, flags);
+	write_one(e, ev, flags);
 }
 
 void engine_set_drops(struct engine *e, double threshold, unsigned actions, double rate, double max_burst,
@@ -125,6 +187,7 @@ static void drop_actions(struct engine *e, const struct event *ev, unsigned act,
 void engine_event(struct engine *e, struct event *ev)
 {
 	bool exit = VG_EV_IS_EXIT(ev->type);
+	int pass = -1;	/* the filter's verdict, once evaluated */
 
 	e->stats.events++;
 	if (e->drops_enabled) {
@@ -134,13 +197,15 @@ void engine_event(struct engine *e, struct event *ev)
 		if (act)
 			drop_actions(e, ev, act, &dd, de);
 	}
+	if (e->writer)
+		write_state(e);
 	state_event_pre(&e->st, ev);
 	e->fc.ev = ev;
 	e->fc.seq++;
 	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) || (!exit && !e->opts.evaluate_enter))
 		goto post;
 	e->stats.evaluated++;
-	if (e->print_fmt && (!e->print_filter || filter_eval(&e->fc, e->print_filter))) {
+	if (e->print_fmt && (pass = !e->filter || filter_eval(&e->fc, e->filter))) {
 		strbuf_reset(&e->line);
 		if (format_render(&e->fc, e->print_fmt, &e->line) || e->print_missing_ok) {
 			fwrite(e->line.buf, 1, e->line.len, e->print_out);
@@ -161,6 +226,8 @@ void engine_event(struct engine *e, struct event *ev)
 		}
 	}
 post:
+	if (e->writer)
+		write_event(e, ev, pass);
 	state_event_post(&e->st, ev);
 }
 
@@ -184,12 +251,17 @@ static int meta_group(void *ud, const struct scap_group_entry *g)
 	return state_add_group(ud, g);
 }
 
+static int meta_iface(void *ud, const struct scap_iface_entry *i)
+{
+	return state_add_iface(ud, i);
+}
+
 int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 {
 	char msg[512];
 	struct scap_reader *r = scap_reader__open(path, err, errlen);
 	struct scap_block b;
-	struct scap_meta_cb cb = { &e->st, meta_proc, meta_fd, meta_user, meta_group };
+	struct scap_meta_cb cb = { &e->st, meta_proc, meta_fd, meta_user, meta_group, meta_iface };
 	struct event ev;
 	int rc = 0;
 
@@ -204,6 +276,8 @@ int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 			if (!prc) {
 				snprintf(e->st.hostname, sizeof(e->st.hostname), "%s", mi.hostname);
 				e->st.num_cpus = mi.num_cpus;
+				e->st.memory_size = mi.memory_size_bytes;
+				e->st.max_pid = mi.max_pid;
 				e->st.boot_ts = mi.boot_ts_epoch;
 			}
 			break;
@@ -220,17 +294,22 @@ int engine_replay(struct engine *e, const char *path, char *err, size_t errlen)
 			prc = scap_parse_userlist(&b, &cb, msg, sizeof(msg));
 			break;
 		case SCAP_BT_IL: case SCAP_BT_IL_INT: case SCAP_BT_IL_V2:
-			prc = scap_parse_iflist(&b, msg, sizeof(msg));
+			prc = scap_parse_iflist(&b, &cb, msg, sizeof(msg));
 			break;
 		default:
 			if (!scap_block_is_event(b.type))
 				break;
 			prc = scap_parse_event(&b, &ev, msg, sizeof(msg));
 			if (prc == -ENOENT) {
-				/* an event code vigil does not know: numbered, not dispatched */
+				/* an event code vigil does not know: numbered, not dispatched;
+				 * written as it is when nothing is filtered */
 				e->stats.unknown_events++;
 				e->seq++;
 				prc = 0;
+				if (e->writer && !e->filter) {
+					write_state(e);
+					write_one(e, &ev, 0);
+				}
 				break;
 			}
 			if (!prc) {

@@ -50,8 +50,10 @@ struct engine {
 	struct filter_ctx print_fc;
 	struct format *print_fmt;
 	bool print_missing_ok;		/* format started with '*': print <NA> */
-	struct cnode *print_filter;
+	struct cnode *filter;		/* --filter: what --print prints and -w writes */
 	FILE *print_out;
+	/* -w */
+	struct scap_writer *writer;	/* borrowed */
 	struct strbuf line;
 	struct engine_stats stats;
 	uint64_t seq;			/* evt.num of the last event read */
@@ -74,6 +76,25 @@ void engine_fini(struct engine *e);
 /* Print every event that passes `filter` (may be NULL) with `format`
  * (sysdig -p style). Returns 0 or -EINVAL with a message in err. */
 int engine_set_print(struct engine *e, const char *format, const char *filter, FILE *out, char *err, size_t errlen);
+
+/* Restrict --print and the writer to events that pass `filter` (a condition).
+ * Returns 0 or -EINVAL with a message in err. */
+int engine_set_filter(struct engine *e, const char *filter, char *err, size_t errlen);
+
+/* Write the events that flow through the engine to `w` (borrowed until
+ * engine_fini()); the state is written first, at the first event, unless the
+ * writer already holds it. Without a filter every event is written as it
+ * comes (events of codes vigil does not know included). With a filter:
+ * - exit events (and events without an exit, such as procexit) that pass it
+ *   are written, each exit preceded by its enter event;
+ * - the other events that can change the state (clone, execve, open, close,
+ *   connect...) are written too, enter and exit, flagged state-only
+ *   (SCAP_DF_STATE_ONLY), so that readers rebuild the same threads and fds
+ *   without showing them: sysdig and vigil both hide such events;
+ * - everything else is dropped.
+ * A write error stops the run (e->stop); scap_writer__close() reports it. */
+struct scap_writer;
+void engine_set_writer(struct engine *e, struct scap_writer *w);
 
 /* Run one event through the pipeline. */
 void engine_event(struct engine *e, struct event *ev);

@@ -85,14 +85,22 @@ static void append_params(struct ev_info *m, const struct ev_param_info *p, uint
  * carries fewer parameters; the capture writer splits a merged exit back
  * into the two. */
 static struct ev_info g_merged[EV_TABLE_GEN_MAX];
+static uint8_t g_later_n[EV_TABLE_GEN_MAX];	/* params before the merged enter ones */
 static bool g_merged_ready;
+
+int ev_enter_type(uint32_t type)
+{
+	if (type >= EV_TABLE_GEN_MAX || !(type & 1) || !ev_table_gen[type].name || !ev_table_gen[type - 1].name ||
+	    strcmp(ev_table_gen[type].name, ev_table_gen[type - 1].name))
+		return -1;
+	return (int)type - 1;
+}
 
 static void build_merged(void)
 {
 	for (uint32_t t = 0; t < EV_TABLE_GEN_MAX; t++) {
 		g_merged[t] = ev_table_gen[t];
-		if (!(t & 1) || !ev_table_gen[t].name || !ev_table_gen[t - 1].name ||
-		    strcmp(ev_table_gen[t].name, ev_table_gen[t - 1].name))
+		if (ev_enter_type(t) < 0)
 			continue;
 		struct ev_info *m = &g_merged[t];
 		switch (t) {
@@ -112,6 +120,7 @@ static void build_merged(void)
 		default:
 			break;
 		}
+		g_later_n[t] = (uint8_t)m->nparams;
 		const struct ev_info *e = &ev_table_gen[t - 1];
 		append_params(m, e->params, e->nparams, true);
 	}
@@ -121,6 +130,15 @@ static void build_merged(void)
 uint32_t ev_exit_native_nparams(uint32_t type)
 {
 	return type < EV_TABLE_GEN_MAX ? ev_table_gen[type].nparams : 0;
+}
+
+uint32_t ev_exit_own_nparams(uint32_t type)
+{
+	if (type >= EV_TABLE_GEN_MAX)
+		return 0;
+	if (!g_merged_ready)
+		build_merged();
+	return g_later_n[type] ? g_later_n[type] : ev_table_gen[type].nparams;
 }
 
 const struct ev_info *ev_info_get(uint32_t type)

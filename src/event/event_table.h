@@ -107,8 +107,16 @@ extern const struct ev_syscall_route ev_syscall_routes_x86_64[EV_SYSCALL_ROUTES_
 const struct ev_info *ev_info_get(uint32_t type);
 
 /* Number of parameters an exit event has in the 2022 layout (before the
- * enter parameters that merged exit events carry after them). */
+ * parameters later libs appended and the enter parameters that merged exit
+ * events carry after them). */
 uint32_t ev_exit_native_nparams(uint32_t type);
+/* Number of the exit event's own parameters: the 2022 ones and those later
+ * libs appended, before the merged enter parameters. */
+uint32_t ev_exit_own_nparams(uint32_t type);
+
+/* The enter event of exit event `type` (its code minus one, when both are the
+ * same syscall in the 2022 table), or -1 when it has none. */
+int ev_enter_type(uint32_t type);
 
 /* Name of a syscall code (VG_PT_SYSCALLID value), or NULL. */
 const char *ev_syscall_name(uint32_t sc);

@@ -114,6 +114,25 @@ static void ptab_init(void)
 	g_ptab.ready = true;
 }
 
+bool state_pairs_enter(uint16_t type)
+{
+	ptab_init();
+	return type < VG_EV_MAX && g_ptab.pairs[type];
+}
+
+bool state_event_is_stateful(uint16_t type)
+{
+	const struct ev_info *info = ev_info_get(type);
+
+	ptab_init();
+	if (!info || type >= VG_EV_MAX)
+		return false;
+	if (g_ptab.kind[type] != PK_NONE || (info->flags & (EF_CREATES_FD | EF_DESTROYS_FD | EF_MODIFIES_STATE)))
+		return true;
+	/* the enter event of a syscall whose exit changes the state */
+	return !VG_EV_IS_EXIT(type) && g_ptab.pairs[type] && state_event_is_stateful((uint16_t)(type + 1));
+}
+
 /* ------------------------------------------------------------------------
  * Parameter helpers (exit first, then the paired enter event)
  * ------------------------------------------------------------------------ */

@@ -110,6 +110,9 @@ void state_fini(struct state *st)
 			free(g);
 		}
 	}
+	for (size_t i = 0; i < st->nifaces; i++)
+		free(st->ifaces[i].name);
+	free(st->ifaces);
 	u64map_fini(&st->threads);
 	u64map_fini(&st->users);
 	u64map_fini(&st->groups);
@@ -502,6 +505,22 @@ int state_add_group(struct state *st, const struct scap_group_entry *g)
 		free(old->name);
 		free(old);
 	}
+	return 0;
+}
+
+int state_add_iface(struct state *st, const struct scap_iface_entry *i)
+{
+	struct iface_info *ii;
+
+	st->ifaces = xrealloc(st->ifaces, (st->nifaces + 1) * sizeof(*st->ifaces));
+	ii = &st->ifaces[st->nifaces++];
+	memset(ii, 0, sizeof(*ii));
+	ii->type = i->type;
+	memcpy(ii->addr, i->addr, 16);
+	memcpy(ii->netmask, i->netmask, 16);
+	memcpy(ii->bcast, i->bcast, 16);
+	ii->linkspeed = i->linkspeed;
+	ii->name = dup_str(i->name.p, i->name.len);
 	return 0;
 }
 

@@ -134,6 +134,15 @@ struct group_info {
 	char *name;
 };
 
+/* A network interface address (from a capture's interface list or the
+ * host); kept so that a capture written from the state carries it. */
+struct iface_info {
+	uint16_t type;		/* 1 = IPv4, 2 = IPv6 */
+	uint8_t addr[16], netmask[16], bcast[16];	/* network order; v4 uses 4 bytes */
+	uint64_t linkspeed;
+	char *name;
+};
+
 struct state_stats {
 	uint64_t events;
 	uint64_t threads_created, threads_removed;
@@ -146,8 +155,13 @@ struct state {
 	struct u64map users;	/* uid -> struct user_info * */
 	struct u64map groups;	/* gid -> struct group_info * */
 	struct container_table containers;
+	struct iface_info *ifaces;
+	size_t nifaces;
+	/* machine info */
 	char hostname[129];
 	uint32_t num_cpus;
+	uint64_t memory_size;	/* bytes */
+	uint64_t max_pid;
 	uint64_t boot_ts;
 	uint64_t first_ts;	/* timestamp of the first event (evt.reltime) */
 
@@ -180,10 +194,20 @@ int state_add_proc(struct state *st, const struct scap_proc_entry *e);
 int state_add_fd(struct state *st, uint64_t tid, const struct scap_fd_entry *e);
 int state_add_user(struct state *st, const struct scap_user_entry *u);
 int state_add_group(struct state *st, const struct scap_group_entry *g);
+struct scap_iface_entry;
+int state_add_iface(struct state *st, const struct scap_iface_entry *i);
 
 /* Per-event processing (see the header comment). */
 void state_event_pre(struct state *st, struct event *ev);
 void state_event_post(struct state *st, struct event *ev);
+
+/* True if the parser keeps enter events of this type until their exit (the
+ * exit's ev->enter then points to that copy). */
+bool state_pairs_enter(uint16_t type);
+
+/* True if events of this type (enter or exit) can change the state: threads,
+ * fd tables, credentials, working directory, users, containers. */
+bool state_event_is_stateful(uint16_t type);
 
 /* Lookups (borrowed). */
 struct thread *state_thread(const struct state *st, int64_t tid);

@@ -4,7 +4,8 @@
  * written to a memfd and read as a capture file (plain or gzip) the way
  * `vigil capture info` reads one: open, every block, every metadata parser,
  * event decode, and the typed parameter readers. Every view the parsers hand
- * out is read end to end so that ASan checks its bounds.
+ * out is read end to end so that ASan checks its bounds. Every decoded event
+ * is also written to /dev/null by the capture writer, as `replay -w` does.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,10 +15,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "capture/scap.h"
+#include "capture/scap_writer.h"
 
 static int g_fd = -1;
 static char g_path[64];
 static volatile uint8_t g_sink;
+static struct scap_writer *g_w;	/* the writer of the current input */
 
 /* Read every byte of (p, n): an out-of-bounds view faults under ASan. */
 static void touch(const void *p, size_t n)
@@ -71,6 +74,13 @@ static int on_group(void *ctx, const struct scap_group_entry *g)
 	return 0;
 }
 
+static int on_iface(void *ctx, const struct scap_iface_entry *i)
+{
+	touch_str(i->name);
+	g_sink ^= i->addr[0] ^ i->netmask[15] ^ (uint8_t)i->linkspeed;
+	return 0;
+}
+
 /* Exercise the typed readers on every parameter of a decoded event. */
 static void touch_event(const struct event *ev)
 {
@@ -116,11 +126,17 @@ static int parse_block(const struct scap_block *b, const struct scap_meta_cb *cb
 	case SCAP_BT_UL: case SCAP_BT_UL_INT: case SCAP_BT_UL_V2:
 		return scap_parse_userlist(b, cb, err, errlen);
 	case SCAP_BT_IL: case SCAP_BT_IL_INT: case SCAP_BT_IL_V2:
-		return scap_parse_iflist(b, err, errlen);
+		return scap_parse_iflist(b, cb, err, errlen);
 	default:
 		if (!scap_block_is_event(b->type))
 			return 0;
 		rc = scap_parse_event(b, ev, err, errlen);
+		if (rc == 0 || rc == -ENOENT) {
+			/* only an event it cannot encode may fail the writer */
+			int wrc = scap_writer__write_event(g_w, ev);
+			if (wrc && wrc != -EINVAL)
+				abort();
+		}
 		if (rc == -ENOENT)
 			return 0;
 		if (rc == 0) {
@@ -136,7 +152,7 @@ static int parse_block(const struct scap_block *b, const struct scap_meta_cb *cb
 static int walk(void)
 {
 	char err[600];
-	struct scap_meta_cb cb = { NULL, on_proc, on_fd, on_user, on_group };
+	struct scap_meta_cb cb = { NULL, on_proc, on_fd, on_user, on_group, on_iface };
 	struct scap_reader *r = scap_reader__open(g_path, err, sizeof(err));
 	struct scap_block b;
 	struct event ev;
@@ -151,6 +167,9 @@ static int walk(void)
 	}
 	scap_reader__version(r, &major, &minor);
 	if (major != 1)
+		abort();
+	g_w = scap_writer__open("/dev/null", 0, err, sizeof(err));
+	if (!g_w)
 		abort();
 	g_sink ^= scap_reader__is_gzip(r);
 	while ((rc = scap_reader__next_block(r, &b)) > 0) {
@@ -168,6 +187,10 @@ static int walk(void)
 		abort();
 	if (rc == -EINVAL || rc == -EIO)
 		g_sink ^= (uint8_t)scap_reader__error(r)[0];
+	int wrc = scap_writer__close(g_w, err, sizeof(err));
+	if (wrc && (wrc != -EINVAL || !err[0]))
+		abort();
+	g_w = NULL;
 	scap_reader__free(r);
 	return rc < 0 ? rc : events ? 0 : -ENODATA;
 }
