@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cmd_capture.c - `vigil capture info FILE`: walks every block of a capture
- * and prints what it holds (section version, machine info, block counts by
+ * cmd_capture.c - `vigil capture -w FILE [CONDITION]`: records this host
+ * live into a .scap capture (the state read from /proc, then the events,
+ * all or those matching CONDITION) that sysdig 0.29.3 and `vigil replay`
+ * read; and `vigil capture info FILE`: walks every block of a capture and
+ * prints what it holds (section version, machine info, block counts by
  * type, event count and event-type histogram, time range) as JSON, checking
  * every block and event on the way.
  */
@@ -12,6 +15,8 @@
 #include <string.h>
 #include "capture/scap.h"
 #include "cli/cli.h"
+#include "cli/live_run.h"
+#include "cli/session.h"
 #include "output/alert.h"
 
 #define MAX_BLOCK_KINDS 64
@@ -166,12 +171,102 @@ out:
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vigil capture info FILE\n"
+	fprintf(f, "usage: vigil capture -w FILE.scap [--duration S] [-z] [CONDITION]\n"
+		   "       vigil capture info FILE\n"
 		   "\n"
-		   "Reads every block of a .scap capture (plain or gzip) and prints, as one\n"
-		   "JSON line: section version, machine info, block counts by type, event\n"
+		   "capture -w records this host live through vigil's probe: the processes, fds,\n"
+		   "users and machine as /proc shows them, then every event (or, with a\n"
+		   "CONDITION such as 'evt.type=openat and proc.name=cat', the events matching it\n"
+		   "and the ones that keep processes and fds current, flagged state-only). The\n"
+		   "file is what Falco and sysdig write: Debian's sysdig 0.29.3 reads it, and so\n"
+		   "does 'vigil replay'. Stops on SIGINT/SIGTERM or after --duration. Rules (-r)\n"
+		   "may be given too: their alerts are printed while recording.\n"
+		   "\n"
+		   "capture info reads every block of a .scap capture (plain or gzip) and prints,\n"
+		   "as one JSON line: section version, machine info, block counts by type, event\n"
 		   "count, event-type histogram and time range. Fails with the byte offset\n"
-		   "of the first truncated or corrupt block.\n");
+		   "of the first truncated or corrupt block.\n"
+		   "\n"
+		   "capture -w options:\n"
+		   "  -w, --write FILE       the capture to write (.gz: compressed)\n"
+		   "  -z, --compress         gzip it\n"
+		   "  --duration SECONDS     stop after this long\n"
+		   "  --ring-size BYTES      ring buffer per CPU (power of two, default 4 MiB)\n"
+		   "  -r, --rules PATH       also evaluate these rules (alerts on stdout)\n"
+		   "  --stats                counters on stderr at the end\n");
+}
+
+/* `vigil capture -w FILE [options] [CONDITION...]`: the condition may be
+ * given as several arguments, joined with spaces (as sysdig's filter). */
+static int capture_live(int argc, char **argv)
+{
+	enum { OPT_DURATION = 1000, OPT_RING };
+	struct option longopts[SESSION_NLONGOPTS + 3];
+	struct live_run_opts lo = { 0 };
+	struct session s;
+	char *cond = NULL;
+	int c, status = 1;
+
+	memcpy(longopts, session_longopts, sizeof(struct option) * SESSION_NLONGOPTS);
+	longopts[SESSION_NLONGOPTS] = (struct option){ "duration", required_argument, NULL, OPT_DURATION };
+	longopts[SESSION_NLONGOPTS + 1] = (struct option){ "ring-size", required_argument, NULL, OPT_RING };
+	longopts[SESSION_NLONGOPTS + 2] = (struct option){ 0 };
+	optind = 1;
+	if (session_init(&s, argc, argv))
+		goto out;
+	while ((c = getopt_long(argc, argv, SESSION_SHORTOPTS "h", longopts, NULL)) != -1) {
+		int rc = session_opt(&s, c, optarg);
+		if (rc < 0)
+			goto out;
+		if (rc)
+			continue;
+		if (c == OPT_DURATION && !live_run_parse_duration(optarg, &lo.duration))
+			continue;
+		if (c == OPT_RING && !live_run_parse_ring(optarg, &lo.ring_bytes))
+			continue;
+		if (c == 'h') {
+			usage(stdout);
+			status = 0;
+		} else {
+			if (c != OPT_DURATION && c != OPT_RING)
+				usage(stderr);
+			status = 2;
+		}
+		goto out;
+	}
+	if (!s.wpath) {
+		fprintf(stderr, "vigil: capture needs -w FILE (or 'capture info FILE')\n");
+		usage(stderr);
+		status = 2;
+		goto out;
+	}
+	if (optind < argc) {
+		size_t n = 1;
+		for (int i = optind; i < argc; i++)
+			n += strlen(argv[i]) + 1;
+		cond = calloc(1, n);
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(cond, " ");
+			strcat(cond, argv[i]);
+		}
+		if (s.filter) {
+			fprintf(stderr, "vigil: give the condition either with --filter or as arguments\n");
+			status = 2;
+			goto out;
+		}
+		s.filter = cond;
+	}
+	if (session_start(&s, false))
+		goto out;
+	s.sink.flush = true;
+	if (session_open_writer(&s, NULL))
+		goto out;
+	status = live_run(&s, &lo);
+out:
+	session_fini(&s);
+	free(cond);
+	return status;
 }
 
 int cmd_capture(int argc, char **argv)
@@ -187,7 +282,5 @@ int cmd_capture(int argc, char **argv)
 		}
 		return capture_info(argv[2]);
 	}
-	fprintf(stderr, "vigil: unknown capture command '%s'\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return capture_live(argc, argv);
 }

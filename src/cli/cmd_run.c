@@ -7,26 +7,11 @@
  * SIGTERM (or --duration). Drops are counted by the probe and raised as
  * Falco's "syscall event drop" internal alert.
  */
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include "capture/live.h"
-#include "capture/scap.h"
 #include "cli/cli.h"
+#include "cli/live_run.h"
 #include "cli/session.h"
-#include "state/proc_scan.h"
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -44,55 +29,13 @@ static void usage(FILE *f)
 		"  --ring-size BYTES      ring buffer per CPU (power of two, default 4 MiB)\n");
 }
 
-static int on_missing_thread(void *ud, struct state *st, int64_t tid)
-{
-	(void)ud;
-	return proc_scan_thread(st, "/proc", tid);
-}
-
-/* Read the host into the state: machine, users, every thread and fd. */
-static int scan_host(struct state *st, char *err, size_t errlen)
-{
-	struct scap_machine_info mi;
-	if (proc_scan_machine(&mi) == 0) {
-		snprintf(st->hostname, sizeof(st->hostname), "%s", mi.hostname);
-		st->num_cpus = mi.num_cpus;
-		st->boot_ts = mi.boot_ts_epoch;
-	}
-	proc_scan_users(st, "/etc/passwd", "/etc/group");
-	int rc = proc_scan_all(st, "/proc", err, errlen);
-	st->missing_thread = on_missing_thread;
-	return rc;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void print_live_stats(const struct live_stats *ls, FILE *f)
-{
-	fprintf(f,
-		"probe: %llu events, %llu read; dropped: %llu ring full, %llu too large, %llu nested runs, "
-		"%llu no ring; %llu truncated, %llu unreadable, %llu malformed\n",
-		(unsigned long long)ls->n_evts, (unsigned long long)ls->n_read, (unsigned long long)ls->n_drops_buffer,
-		(unsigned long long)ls->n_drops_scratch, (unsigned long long)ls->n_drops_recursion,
-		(unsigned long long)ls->n_drops_nomap, (unsigned long long)ls->n_truncated,
-		(unsigned long long)ls->n_unreadable, (unsigned long long)ls->n_bad);
-}
-
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_DURATION = 1000, OPT_RING };
 	struct option longopts[SESSION_NLONGOPTS + 3];
+	struct live_run_opts lo = { 0 };
 	struct session s;
-	struct live *l = NULL;
-	double duration = 0;
-	unsigned long ring = 0;
 	int c, status = 1;
-	char err[1024];
 
 	memcpy(longopts, session_longopts, sizeof(struct option) * SESSION_NLONGOPTS);
 	longopts[SESSION_NLONGOPTS] = (struct option){ "duration", required_argument, NULL, OPT_DURATION };
@@ -108,112 +51,38 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		if (rc)
 			continue;
-		char *end;
-		switch (c) {
-		case OPT_DURATION:
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
-				fprintf(stderr, "vigil: --duration: '%s' is not a positive number of seconds\n", optarg);
-				status = 2;
-				goto out;
-			}
+		if (c == OPT_DURATION && !live_run_parse_duration(optarg, &lo.duration))
 			continue;
-		case OPT_RING:
-			ring = strtoul(optarg, &end, 0);
-			if (*end || !ring) {
-				fprintf(stderr, "vigil: --ring-size: '%s' is not a size in bytes\n", optarg);
-				status = 2;
-				goto out;
-			}
+		if (c == OPT_RING && !live_run_parse_ring(optarg, &lo.ring_bytes))
 			continue;
-		case 'h':
+		if (c == 'h') {
 			usage(stdout);
 			status = 0;
-			goto out;
-		default:
-			usage(stderr);
+		} else {
+			if (c != OPT_DURATION && c != OPT_RING)
+				usage(stderr);
 			status = 2;
-			goto out;
 		}
+		goto out;
 	}
 	if (optind != argc) {
 		fprintf(stderr, "vigil: run takes no arguments besides options\n");
 		status = 2;
 		goto out;
 	}
-	if (live_check_support(err, sizeof(err))) {
-		fprintf(stderr, "vigil: cannot run live: %s\n", err);
-		goto out;
-	}
-	if (!s.nrules && !s.print && !s.opts.nrules_files) {
-		fprintf(stderr, "vigil: give rules with -r (or rules_files in -c), or a --print format\n");
+	bool output = s.print || s.wpath;
+	if (!s.nrules && !output && !s.opts.nrules_files) {
+		fprintf(stderr, "vigil: give rules with -r (or rules_files in -c), a --print format or -w\n");
 		status = 2;
 		goto out;
 	}
-	if (session_start(&s, !s.print))
+	if (session_start(&s, !output))
 		goto out;
 	s.sink.flush = true;
-
-	struct live_opts lo = { .ring_bytes = (uint32_t)ring };
-	l = live_open(&lo, err, sizeof(err));
-	if (!l) {
-		fprintf(stderr, "vigil: cannot start the probe: %s\n", err);
+	if (s.wpath && session_open_writer(&s, NULL))
 		goto out;
-	}
-	/* --print with a filter or no rules: every syscall the probe knows */
-	live_set_interesting(l, s.rs && !s.print ? &s.rs->interesting : NULL);
-	if (scan_host(&s.e.st, err, sizeof(err))) {
-		fprintf(stderr, "vigil: cannot read /proc: %s\n", err);
-		goto out;
-	}
-	s.e.src_drops_live = true;
-	engine_set_drops(&s.e, s.opts.drops_threshold, s.opts.drops_actions, s.opts.drops_rate, s.opts.drops_max_burst,
-			 s.opts.drops_simulate);
-
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
-		live_wanted_count(l), s.e.st.threads.len);
-
-	uint64_t start = now_ns(), last_stats = start;
-	struct live_stats ls;
-	struct event ev;
-	while (!g_stop && !s.e.stop) {
-		int rc = live_next(l, &ev, 100);
-		if (rc < 0) {
-			fprintf(stderr, "vigil: reading events: %s\n", strerror(-rc));
-			break;
-		}
-		if (rc > 0) {
-			ev.num = ++s.e.seq;
-			engine_event(&s.e, &ev);
-		}
-		uint64_t now = now_ns();
-		if (now - last_stats >= 100000000ull) {
-			live_get_stats(l, &ls);
-			live_drop_counts(&ls, &s.e.src_drops);
-			last_stats = now;
-		}
-		if (duration > 0 && (double)(now - start) / 1e9 >= duration)
-			break;
-	}
-	/* what the rings still hold was captured before the stop: evaluate it */
-	uint64_t drain_until = now_ns() + 2000000000ull;
-	while (!s.e.stop && now_ns() < drain_until && live_next(l, &ev, 0) == 1) {
-		ev.num = ++s.e.seq;
-		engine_event(&s.e, &ev);
-	}
-	status = s.e.stop ? s.e.exit_status : 0;
-	fflush(stdout);
-	live_get_stats(l, &ls);
-	session_print_drops(&s, stderr);
-	if (s.stats) {
-		session_print_stats(&s, stderr);
-		print_live_stats(&ls, stderr);
-	}
+	status = live_run(&s, &lo);
 out:
-	live_close(l);
 	session_fini(&s);
 	return status;
 }

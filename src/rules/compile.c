@@ -70,7 +70,7 @@ static void evtset_and(struct evtset *a, const struct evtset *b)
 		a->bits[i] &= b->bits[i];
 }
 
-static void evtset_or(struct evtset *a, const struct evtset *b)
+void evtset_or(struct evtset *a, const struct evtset *b)
 {
 	for (size_t i = 0; i < sizeof(a->bits) / sizeof(a->bits[0]); i++)
 		a->bits[i] |= b->bits[i];

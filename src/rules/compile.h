@@ -36,6 +36,8 @@ void evtset_clear(struct evtset *s);
 bool evtset_has(const struct evtset *s, uint32_t code);
 /* Does the set want generic events of syscall code sc? */
 bool evtset_has_sc(const struct evtset *s, uint32_t sc);
+/* a |= b */
+void evtset_or(struct evtset *a, const struct evtset *b);
 /* Number of event codes in the set (syscall bits not counted). */
 size_t evtset_count(const struct evtset *s);
 
