@@ -58,6 +58,12 @@ size_t evtset_count(const struct evtset *s)
 	return n;
 }
 
+void evtset_del(struct evtset *s, uint32_t code)
+{
+	if (code < EVTSET_BITS)
+		s->bits[code / 64] &= ~(1ull << (code % 64));
+}
+
 static void evtset_add(struct evtset *s, uint32_t code)
 {
 	if (code < EVTSET_BITS)
@@ -844,4 +850,183 @@ static void evttypes(const struct cnode *n, bool neg, struct evtset *out)
 void filter_evttypes(const struct cnode *n, struct evtset *out)
 {
 	evttypes(n, false, out);
+}
+
+/* ------------------------------------------------------------------------
+ * Satisfiability per event type. A rule indexed on sendto may still never
+ * match a sendto: Falco's "outbound" macro wants sendto on a non-TCP socket,
+ * and the rule using it adds fd.l4proto=tcp. Assuming evt.type is one code,
+ * the condition is walked with the literals that must hold on each path
+ * (field = constant, field in (...), and their negations); a path whose
+ * literals contradict each other, or contradict evt.type, cannot match.
+ * Only contradictions are proven: anything unsure counts as satisfiable.
+ * ------------------------------------------------------------------------ */
+
+/* A literal: the field (single-valued, no transformer) has one of vals
+ * (pos), or none of them (a negation: "missing or not one of them"). */
+struct lit {
+	const struct ccheck *chk;
+	const struct fval *vals;
+	uint32_t n;
+	bool pos;
+};
+
+#define MAX_LITS 48
+
+static bool same_ref(const struct cop *a, const struct cop *b)
+{
+	const struct field_ref *x = &a->ref, *y = &b->ref;
+	return x->def == y->def && x->has_arg == y->has_arg && x->index == y->index && x->keylen == y->keylen &&
+	       (!x->keylen || !memcmp(x->key, y->key, x->keylen));
+}
+
+static bool same_val(const struct fval *a, const struct fval *b)
+{
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case VG_PT_CHARBUF: case VG_PT_FSPATH: case VG_PT_FSRELPATH: case VG_PT_BYTEBUF:
+		return a->len == b->len && !memcmp(a->v.s, b->v.s, a->len);
+	case VG_PT_IPV4ADDR: case VG_PT_IPV6ADDR: case VG_PT_IPADDR:
+		return a->iplen == b->iplen && !memcmp(a->v.ip, b->v.ip, a->iplen);
+	case VG_PT_DOUBLE:
+		return a->v.d == b->v.d;
+	default:
+		return a->v.u == b->v.u;
+	}
+}
+
+static bool val_in(const struct fval *v, const struct fval *set, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (same_val(v, &set[i]))
+			return true;
+	return false;
+}
+
+/* The literal a check (possibly negated) makes, if it is one. */
+static bool as_lit(const struct ccheck *c, bool neg, struct lit *l)
+{
+	const struct field_def *d = c->lhs.ref.def;
+	if (c->lhs.kind != COP_FIELD || !d || c->rhs || c->mod != MOD_NONE || c->ancestor_any || c->special ||
+	    (d->flags & (FF_IS_LIST | FF_SPECIAL_CMP | FF_ANCESTOR)))
+		return false;
+	l->chk = c;
+	if (c->op == CMP_EQ || c->op == CMP_NE) {
+		l->vals = &c->cval;
+		l->n = 1;
+		l->pos = (c->op == CMP_EQ) != neg;
+		return true;
+	}
+	if (c->op == CMP_IN && c->nvals) {
+		l->vals = c->vals;
+		l->n = c->nvals;
+		l->pos = !neg;
+		return true;
+	}
+	return false;
+}
+
+static bool lits_conflict(const struct lit *a, const struct lit *b)
+{
+	if (!same_ref(&a->chk->lhs, &b->chk->lhs))
+		return false;
+	if (a->pos && b->pos) {
+		/* both sets must hold a value: disjoint sets contradict */
+		for (uint32_t i = 0; i < a->n; i++)
+			if (val_in(&a->vals[i], b->vals, b->n))
+				return false;
+		return true;
+	}
+	if (a->pos != b->pos) {
+		const struct lit *p = a->pos ? a : b, *q = a->pos ? b : a;
+		/* every value p allows is excluded by q */
+		for (uint32_t i = 0; i < p->n; i++)
+			if (!val_in(&p->vals[i], q->vals, q->n))
+				return false;
+		return true;
+	}
+	return false;
+}
+
+struct litset {
+	struct lit v[MAX_LITS];
+	uint32_t n;
+};
+
+/* Add a literal; false when it contradicts one already there. */
+static bool lits_add(struct litset *ls, const struct lit *l)
+{
+	for (uint32_t i = 0; i < ls->n; i++)
+		if (lits_conflict(&ls->v[i], l))
+			return false;
+	if (ls->n < MAX_LITS)
+		ls->v[ls->n++] = *l;
+	return true;
+}
+
+static bool unsat(const struct cnode *n, bool neg, uint32_t type, const struct litset *must, int depth)
+{
+	if (depth > 64)
+		return false;
+	switch (n->kind) {
+	case CN_TRUE:
+		return neg;
+	case CN_FALSE:
+		return !neg;
+	case CN_NOT:
+		return unsat(n->kids[0], !neg, type, must, depth + 1);
+	case CN_CHECK: {
+		const struct ccheck *c = n->chk;
+		if (c->is_evttype) {
+			bool in = evtset_has(&c->evt_bits, type);
+			bool positive = (c->op != CMP_NE) != neg;
+			return positive ? !in : in;
+		}
+		struct lit l;
+		if (!as_lit(c, neg, &l))
+			return false;
+		struct litset tmp = *must;
+		return !lits_add(&tmp, &l);
+	}
+	case CN_AND:
+	case CN_OR:
+		break;
+	}
+	bool conj = (n->kind == CN_AND) != neg;
+	if (!conj) {
+		for (uint32_t i = 0; i < n->n; i++)
+			if (!unsat(n->kids[i], neg, type, must, depth + 1))
+				return false;
+		return true;
+	}
+	/* a conjunction: its literal children hold together, then every
+	 * other child must be satisfiable with them */
+	struct litset *ls = malloc(sizeof(*ls));
+	if (!ls)
+		return false;
+	*ls = *must;
+	bool res = false;
+	for (uint32_t i = 0; i < n->n && !res; i++) {
+		const struct cnode *k = n->kids[i];
+		bool kneg = neg;
+		while (k->kind == CN_NOT) {
+			k = k->kids[0];
+			kneg = !kneg;
+		}
+		struct lit l;
+		if (k->kind == CN_CHECK && !k->chk->is_evttype && as_lit(k->chk, kneg, &l) && !lits_add(ls, &l))
+			res = true;
+	}
+	for (uint32_t i = 0; i < n->n && !res; i++)
+		if (unsat(n->kids[i], neg, type, ls, depth + 1))
+			res = true;
+	free(ls);
+	return res;
+}
+
+bool filter_can_match_type(const struct cnode *n, uint32_t type)
+{
+	struct litset none = { .n = 0 };
+	return !unsat(n, false, type, &none, 0);
 }

@@ -38,6 +38,7 @@ bool evtset_has(const struct evtset *s, uint32_t code);
 bool evtset_has_sc(const struct evtset *s, uint32_t sc);
 /* a |= b */
 void evtset_or(struct evtset *a, const struct evtset *b);
+void evtset_del(struct evtset *s, uint32_t code);
 /* Number of event codes in the set (syscall bits not counted). */
 size_t evtset_count(const struct evtset *s);
 
@@ -141,6 +142,9 @@ bool filter_eval(struct fctx *c, const struct cnode *n);
 /* Event codes the filter can match (spec: and = intersection, or = union,
  * negation pushed down; only evt.type checks restrict). */
 void filter_evttypes(const struct cnode *n, struct evtset *out);
+/* False when the condition provably cannot match an event of code `type`
+ * (contradicting field literals on every path); true when it may. */
+bool filter_can_match_type(const struct cnode *n, uint32_t type);
 
 /* Event codes whose name is `name` (all versions, enter and exit); for a
  * syscall without a dedicated event, the generic event codes. Returns false

@@ -492,9 +492,16 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit, 
 		r->filter = flt;
 		r->fmt = fmt;
 		filter_evttypes(flt, &r->evts);
+		size_t nevts = evtset_count(&r->evts);
+		/* drop the event codes the condition cannot match, so that neither
+		 * the index nor the probe's syscall filter carries them (rules on
+		 * every event type are left as they are) */
+		for (uint32_t t = 0; nevts <= 100 && t < VG_EV_MAX; t++)
+			if (evtset_has(&r->evts, t) && !filter_can_match_type(flt, t))
+				evtset_del(&r->evts, t);
 		r->slot = rs->nrules;
 		rs->rules[rs->nrules++] = r;
-		if (emit && ri->warn_evttypes && evtset_count(&r->evts) > 100)
+		if (emit && ri->warn_evttypes && nevts > 100)
 			loader_warning(L, ri->pos, "Rule matches too many evt.type values. This has a significant performance penalty.");
 		loader_text_free(&subst);
 	}

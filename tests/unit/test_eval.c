@@ -764,6 +764,49 @@ static struct evb *ev_clone(int64_t tid, int64_t res, int64_t pid, int64_t ptid,
 /* A child in a new pid namespace (the parent unshared CLONE_NEWPID): the
  * parent's side cannot know its ids there, the child's side carries them,
  * whichever of the two events comes first. */
+/* Per-event-type satisfiability: what the rule index and the probe's
+ * syscall filter drop must be provably unmatchable, nothing else. */
+static void may_match_at(int line, const char *cond, uint32_t type, bool want)
+{
+	bool got = filter_can_match_type(compile_ok(cond), type);
+	if (got != want)
+		fail_msg("line %d: <%s> on event %u: %s, expected %s", line, cond, type, got ? "may match" : "cannot match",
+			 want ? "may match" : "cannot match");
+}
+#define MAY(cond, t) may_match_at(__LINE__, (cond), (t), true)
+#define NEVER(cond, t) may_match_at(__LINE__, (cond), (t), false)
+
+static void test_type_satisfiability(void **state)
+{
+	(void)state;
+	/* Falco's "outbound" macro with the rule that adds fd.l4proto=tcp */
+	const char *ssh = "((evt.type = connect or (evt.type in (sendto, sendmsg) and fd.l4proto != tcp "
+			  "and fd.connected=false)) and fd.typechar = 4) and proc.exe endswith ssh and fd.l4proto=tcp";
+	MAY(ssh, VG_EV_CONNECT_X);
+	NEVER(ssh, VG_EV_SENDTO_X);
+	NEVER(ssh, VG_EV_SENDMSG_X);
+	/* evt.type itself */
+	NEVER("evt.type in (open, connect) and evt.type != open", VG_EV_OPEN_X);
+	MAY("evt.type in (open, connect) and evt.type != open", VG_EV_CONNECT_X);
+	NEVER("evt.type = open and not evt.type = open", VG_EV_OPEN_X);
+	/* equal to two different constants, in disjoint lists */
+	NEVER("evt.type = open and proc.name = a and proc.name = b", VG_EV_OPEN_X);
+	NEVER("evt.type = open and proc.name in (a, b) and proc.name in (c, d)", VG_EV_OPEN_X);
+	MAY("evt.type = open and proc.name in (a, b) and proc.name in (b, c)", VG_EV_OPEN_X);
+	/* a value excluded after being required, directly or through not */
+	NEVER("evt.type = open and proc.name = a and not proc.name = a", VG_EV_OPEN_X);
+	NEVER("evt.type = open and not proc.name in (a, b) and proc.name in (a, b)", VG_EV_OPEN_X);
+	MAY("evt.type = open and proc.name in (a, b) and proc.name != a", VG_EV_OPEN_X);
+	/* an or with one satisfiable branch; De Morgan through not */
+	MAY("evt.type = open and (proc.name = a or proc.name = b) and proc.name != a", VG_EV_OPEN_X);
+	NEVER("evt.type = open and not (proc.name != a or proc.name = a)", VG_EV_OPEN_X);
+	/* what must not be pruned: ancestors (any of them), other fields, other operators */
+	MAY("evt.type = open and proc.aname = a and proc.aname = b", VG_EV_OPEN_X);
+	MAY("evt.type = open and proc.name = a and proc.pname = b", VG_EV_OPEN_X);
+	MAY("evt.type = open and proc.name startswith a and proc.name startswith b", VG_EV_OPEN_X);
+	MAY("evt.type = open and proc.aname[1] = a and proc.aname[2] = b", VG_EV_OPEN_X);
+}
+
 static void test_clone_child_in_pidns(void **state)
 {
 	(void)state;
@@ -1328,6 +1371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_val, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boolean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_evttypes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type_satisfiability, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
