@@ -808,7 +808,11 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 		return;
 	}
 
-	/* the parent's side: res is the child's tid */
+	/* the parent's side: res is the child's tid. A child in another pid
+	 * namespace (a container's processes) is left to its own clone event,
+	 * which knows its namespace ids and real parent (libsinsp does the same). */
+	if (flags & VG_CL_CHILD_IN_PIDNS)
+		return;
 	struct thread *c = state_thread(st, res);
 	if (c && c->has_info)
 		return;
