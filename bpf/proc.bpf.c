@@ -238,20 +238,51 @@ int BPF_PROG(vg_sched_exec, struct task_struct *p, pid_t old_pid, struct linux_b
 	return 0;
 }
 
-/* Process (thread) exit: status, ret, sig, core. */
+#define VG_REAPER_DEPTH 16
+
+/* Who adopts the children of an exiting thread, as the kernel's
+ * find_new_reaper() decides: another thread of the group while the group
+ * lives; else the nearest ancestor that is a child subreaper (podman's
+ * conmon, systemd --user); else the pid namespace's init. */
+static __always_inline __s64 vg_reaper_tid(struct task_struct *p, bool group_dead)
+{
+	if (!group_dead)
+		return p->tgid;
+	if (BPF_CORE_READ_BITFIELD_PROBED(p->signal, has_child_subreaper)) {
+		struct task_struct *a = p->real_parent;
+		for (int i = 0; i < VG_REAPER_DEPTH && a; i++) {
+			if (BPF_CORE_READ_BITFIELD_PROBED(a->signal, is_child_subreaper))
+				return a->tgid;
+			struct task_struct *up = a->real_parent;
+			if (up == a)
+				break;
+			a = up;
+		}
+	}
+	struct pid *pid = p->thread_pid;
+	unsigned int level = pid ? pid->level : 0;
+	struct upid up;
+	if (!pid || bpf_core_read(&up, sizeof(up), &pid->numbers[level & 31]) || !up.ns)
+		return 1;
+	struct task_struct *reaper = BPF_CORE_READ(up.ns, child_reaper);
+	return reaper ? BPF_CORE_READ(reaper, pid) : 1;
+}
+
+/* Process (thread) exit: status, ret, sig, core, reaper_tid. */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(vg_sched_exit, struct task_struct *p)
+int BPF_PROG(vg_sched_exit, struct task_struct *p, bool group_dead)
 {
 	if ((bpf_get_current_pid_tgid() >> 32) == vg_self_tgid)
 		return 0;
 	struct vg_ev e;
-	if (vg_ev_begin(&e, VG_SLOT_SCHED, VG_EV_PROCEXIT_1_E, 4))
+	if (vg_ev_begin(&e, VG_SLOT_SCHED, VG_EV_PROCEXIT_1_E, 5))
 		return 0;
 	int code = BPF_CORE_READ(p, exit_code);
 	vg_push_s64(&e, code);
 	vg_push_s64(&e, (code >> 8) & 0xff);	/* the exit status */
 	vg_push_u8(&e, (code & 0x7f) ? (__u8)(code & 0x7f) : 0);	/* the terminating signal */
 	vg_push_u8(&e, (code & 0x80) ? 1 : 0);	/* core dumped */
+	vg_push_s64(&e, vg_reaper_tid(p, group_dead));
 	vg_ev_submit(&e);
 	bpf_map_delete_elem(&vg_exec, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
 	return 0;

@@ -29,6 +29,12 @@ static int on_missing_thread(void *ud, struct state *st, int64_t tid)
 	return proc_scan_thread(st, "/proc", tid);
 }
 
+static int64_t on_current_ppid(void *ud, int64_t tid)
+{
+	(void)ud;
+	return proc_scan_ppid("/proc", tid);
+}
+
 /* Read the host into the state: machine, users, every thread and fd. */
 static int scan_host(struct state *st, char *err, size_t errlen)
 {
@@ -41,6 +47,7 @@ static int scan_host(struct state *st, char *err, size_t errlen)
 	proc_scan_users(st, "/etc/passwd", "/etc/group");
 	int rc = proc_scan_all(st, "/proc", err, errlen);
 	st->missing_thread = on_missing_thread;
+	st->current_ppid = on_current_ppid;
 	return rc;
 }
 

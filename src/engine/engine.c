@@ -202,7 +202,11 @@ void engine_event(struct engine *e, struct event *ev)
 	state_event_pre(&e->st, ev);
 	e->fc.ev = ev;
 	e->fc.seq++;
-	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) || (!exit && !e->opts.evaluate_enter))
+	/* Falco >= 0.42 drops syscall enter events (their exit carries all);
+	 * events that are not half of a syscall pair (procexit, container...)
+	 * are evaluated */
+	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) ||
+	    (!exit && !e->opts.evaluate_enter && ev_enter_type((uint32_t)ev->type + 1) == (int)ev->type))
 		goto post;
 	e->stats.evaluated++;
 	if (e->print_fmt && (pass = !e->filter || filter_eval(&e->fc, e->filter))) {

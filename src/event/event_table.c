@@ -68,6 +68,7 @@ static const struct ev_flag_name exe_flags_later[] = {
 	{ NULL, 0 },
 };
 static const struct ev_param_info p_pidns = P_("pidns_init_start_ts", VG_PT_UINT64, PF_DEC);
+static const struct ev_param_info p_reaper = P_("reaper_tid", VG_PT_PID, PF_DEC);
 #undef P_
 
 /* Append n parameters to m; with `missing_only`, those whose name m lacks. */
@@ -100,6 +101,11 @@ static void build_merged(void)
 {
 	for (uint32_t t = 0; t < EV_TABLE_GEN_MAX; t++) {
 		g_merged[t] = ev_table_gen[t];
+		if (t == VG_EV_PROCEXIT_1_E) {
+			/* not a syscall pair: libs appended who adopts the children */
+			append_params(&g_merged[t], &p_reaper, 1, false);
+			continue;
+		}
 		if (ev_enter_type(t) < 0)
 			continue;
 		struct ev_info *m = &g_merged[t];

@@ -772,6 +772,13 @@ static void parse_clone(struct state *st, struct thread *t, struct event *ev)
 		}
 		struct thread *parent = state_thread(st, ptid);
 		inherit(st, c, parent);
+		if (!parent && st->current_ppid) {
+			/* the creator exited before this event: the kernel has
+			 * reparented the child, name its adoptive parent */
+			int64_t now = st->current_ppid(st->missing_ud, c->tid);
+			if (now > 0 && state_thread(st, now))
+				ptid = now;
+		}
 		if (!parent) {
 			/* libsinsp: a new process of an unknown parent starts at 0; a new
 			 * thread takes its process's value */
@@ -999,6 +1006,17 @@ static void parse_user_added(struct state *st, struct event *ev, bool group)
  * Entry points
  * ------------------------------------------------------------------------ */
 
+/* The children of an exiting thread now have `reaper` as parent (what the
+ * kernel did; the procexit event of current libs says which thread). */
+static void reparent_children(struct state *st, int64_t tid, int64_t reaper)
+{
+	for (size_t i = 0; i < st->threads.cap; i++) {
+		struct thread *c = st->threads.vals[i];
+		if (c && c->ptid == tid && c->tid != reaper)
+			c->ptid = reaper;
+	}
+}
+
 void state_event_pre(struct state *st, struct event *ev)
 {
 	struct thread *t = NULL;
@@ -1046,8 +1064,12 @@ void state_event_pre(struct state *st, struct event *ev)
 			int64_t fd = event_fd(ev);
 			set_fd(ev, fd, fd_lookup(st, t, fd));
 		}
-		if (k == PK_PROCEXIT && st->remove_tid < 0)
+		if (k == PK_PROCEXIT && st->remove_tid < 0) {
+			int64_t reaper;
 			st->remove_tid = ev->tid;
+			if (p_s64(ev, "reaper_tid", &reaper) && reaper > 0 && reaper != ev->tid)
+				reparent_children(st, ev->tid, reaper);
+		}
 		return;
 	}
 

@@ -842,6 +842,21 @@ int proc_scan_all(struct state *st, const char *procfs, char *err, size_t errlen
 	return 0;
 }
 
+int64_t proc_scan_ppid(const char *procfs, int64_t tid)
+{
+	char path[128], buf[1024];
+	snprintf(path, sizeof(path), "%s/%lld/stat", procfs, (long long)tid);
+	ssize_t n = pscan_read(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0)
+		return -1;
+	/* pid (comm) state ppid ...: comm may hold spaces and parentheses */
+	char *p = memrchr(buf, ')', (size_t)n);
+	long long ppid;
+	if (!p || sscanf(p + 1, " %*c %lld", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
 int proc_scan_thread(struct state *st, const char *procfs, int64_t tid)
 {
 	int rc;

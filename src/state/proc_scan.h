@@ -77,6 +77,11 @@ int proc_scan_all(struct state *st, const char *procfs, char *err, size_t errlen
  * thread or zombie. */
 int proc_scan_thread(struct state *st, const char *procfs, int64_t tid);
 
+/* The current parent (PPid) of a thread, or -1 if it is gone: for a child
+ * whose creator exited before its own clone event was seen (the kernel has
+ * reparented it to a subreaper or init). */
+int64_t proc_scan_ppid(const char *procfs, int64_t tid);
+
 /* Users and groups of passwd- and group-format files ("/etc/passwd",
  * "/etc/group"), read with fgetpwent/fgetgrent; either path may be NULL to
  * skip it. Returns 0 or the negative errno of the first file that cannot be

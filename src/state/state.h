@@ -179,6 +179,9 @@ struct state {
 	 * know (it existed before the capture started and the /proc scan missed
 	 * it), to add it from /proc. Not called for clone children and exits. */
 	int (*missing_thread)(void *ud, struct state *st, int64_t tid);
+	/* Live sources: the current parent of a thread, for a clone child whose
+	 * creator already exited (-1 if unknown). */
+	int64_t (*current_ppid)(void *ud, int64_t tid);
 	void *missing_ud;
 };
 

@@ -73,6 +73,10 @@ def vigil_lines(vigil, path, fmt=FMT, args=()):
     """Events of `path` as vigil prints them (exit events with the oracle fields
     by default), evt.num (the first field) counted the way sysdig counts:
     (rc, lines, stderr)."""
+    if "--filter" not in args:
+        # sysdig is asked for exit events only (evt.dir=<): the same here
+        # (vigil also prints non-syscall events such as procexit by default)
+        args = (*args, "--filter", "evt.dir = <")
     rc, out, err = run([vigil, "replay", path, *args, "--print", fmt])
     if rc != 0:
         return rc, [], err
