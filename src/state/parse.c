@@ -1006,15 +1006,62 @@ static void parse_user_added(struct state *st, struct event *ev, bool group)
  * Entry points
  * ------------------------------------------------------------------------ */
 
-/* The children of an exiting thread now have `reaper` as parent (what the
- * kernel did; the procexit event of current libs says which thread). */
-static void reparent_children(struct state *st, int64_t tid, int64_t reaper)
+/* The children of an exiting process (whichever of its threads made them)
+ * now have `reaper` as parent: what the kernel did, as the procexit event of
+ * current libs says. */
+static void reparent_children(struct state *st, int64_t pid, int64_t reaper)
 {
 	for (size_t i = 0; i < st->threads.cap; i++) {
 		struct thread *c = st->threads.vals[i];
-		if (c && c->ptid == tid && c->tid != reaper)
+		if (!c || c->tid == reaper || c->pid == pid)
+			continue;
+		struct thread *p = state_thread(st, c->ptid);
+		if (c->ptid == pid || (p && p->pid == pid))
 			c->ptid = reaper;
 	}
+}
+
+/* A thread exits. With the reaper the probe reports (current libs), a main
+ * thread that exits before the other threads of its process stays, closed,
+ * so that they keep their process's name and parent; when the process is
+ * gone its children move to the reaper. Without it (older captures), the
+ * thread goes, as before. */
+static void parse_procexit(struct state *st, struct thread *t, struct event *ev)
+{
+	int64_t reaper = -1;
+	st->remove_tid = ev->tid;
+	if (!p_s64(ev, "reaper_tid", &reaper) || reaper <= 0)
+		return;
+	bool group_alive = reaper == t->pid && t->pid != t->tid;
+	if (t->tid == t->pid && reaper == t->pid) {
+		/* the main thread leaves first: keep it for its threads */
+		t->flags |= VG_CL_CLOSED;
+		st->remove_tid = -1;
+		return;
+	}
+	if (group_alive) {
+		/* another thread of a live process: its children go to the
+		 * process (the kernel gives them to a live thread of it); if the
+		 * main thread already left and this is its last thread, the
+		 * process is gone */
+		for (size_t i = 0; i < st->threads.cap; i++) {
+			struct thread *c = st->threads.vals[i];
+			if (c && c->ptid == t->tid && c->pid != t->pid)
+				c->ptid = t->pid;
+		}
+		struct thread *leader = state_thread(st, t->pid);
+		bool others = false;
+		for (size_t i = 0; leader && (leader->flags & VG_CL_CLOSED) && i < st->threads.cap && !others; i++) {
+			struct thread *o = st->threads.vals[i];
+			others = o && o != t && o != leader && o->pid == t->pid;
+		}
+		if (!leader || !(leader->flags & VG_CL_CLOSED) || others)
+			return;
+	}
+	/* the process is gone */
+	if (t->pid != t->tid && state_thread(st, t->pid))
+		st->remove_leader = t->pid;
+	reparent_children(st, t->pid, reaper);
 }
 
 void state_event_pre(struct state *st, struct event *ev)
@@ -1064,12 +1111,8 @@ void state_event_pre(struct state *st, struct event *ev)
 			int64_t fd = event_fd(ev);
 			set_fd(ev, fd, fd_lookup(st, t, fd));
 		}
-		if (k == PK_PROCEXIT && st->remove_tid < 0) {
-			int64_t reaper;
-			st->remove_tid = ev->tid;
-			if (p_s64(ev, "reaper_tid", &reaper) && reaper > 0 && reaper != ev->tid)
-				reparent_children(st, ev->tid, reaper);
-		}
+		if (k == PK_PROCEXIT && st->remove_tid < 0)
+			parse_procexit(st, t, ev);
 		return;
 	}
 
@@ -1156,12 +1199,14 @@ void state_event_post(struct state *st, struct event *ev)
 		}
 		st->remove_fd = -1;
 	}
-	if (st->remove_tid >= 0) {
-		struct thread *t = u64map_del(&st->threads, (uint64_t)st->remove_tid);
+	int64_t rm[2] = { st->remove_tid, st->remove_leader };
+	for (int i = 0; i < 2; i++) {
+		struct thread *t = rm[i] >= 0 ? u64map_del(&st->threads, (uint64_t)rm[i]) : NULL;
 		if (t) {
 			thread_free(t);
 			st->stats.threads_removed++;
 		}
-		st->remove_tid = -1;
 	}
+	st->remove_tid = -1;
+	st->remove_leader = -1;
 }

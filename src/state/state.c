@@ -21,6 +21,7 @@ void state_init(struct state *st)
 	u64map_init(&st->groups);
 	container_table_init(&st->containers);
 	st->remove_tid = -1;
+	st->remove_leader = -1;
 	st->remove_fd = -1;
 	st->scratch_fd.name = xstrdup("");
 }

@@ -167,6 +167,7 @@ struct state {
 
 	/* deferred work done in state_event_post() */
 	int64_t remove_tid;	/* -1 = none */
+	int64_t remove_leader;	/* a process's closed main thread, once its last thread exits */
 	int64_t remove_fd_tid;
 	int64_t remove_fd;	/* -1 = none */
 

@@ -807,6 +807,51 @@ static void test_type_satisfiability(void **state)
 	MAY("evt.type = open and proc.aname[1] = a and proc.aname[2] = b", VG_EV_OPEN_X);
 }
 
+/* A thread exit as the live probe reports it, with who adopts its children. */
+static void ev_procexit(int64_t tid, int64_t reaper)
+{
+	struct evb *b = eb_new(VG_EV_PROCEXIT_1_E, tid);
+	eb_s64(b, 0);
+	eb_s64(b, 0);
+	eb_raw(b, "\0", 1);
+	eb_raw(b, "\0", 1);
+	eb_s64(b, reaper);
+	eb_end(b);
+	state_event_post(&st, &b->ev);
+	free(b);
+}
+
+/* runc's pattern: a process (600, threads 600 and 601) whose thread 601
+ * makes a child (700); the main thread exits first, then the last thread,
+ * and the kernel gives the orphan to a subreaper (conmon, 650). */
+static void test_procexit_reparent(void **state)
+{
+	(void)state;
+	free(ev_clone(300, 650, 300, 200, 0, 650, 650));	/* conmon */
+	free(ev_clone(650, 600, 650, 300, 0, 600, 600));	/* runc */
+	free(ev_clone(600, 601, 600, 300, VG_CL_CLONE_THREAD | VG_CL_CLONE_VM, 601, 600));
+	free(ev_clone(601, 700, 600, 300, 0, 700, 700));	/* the child, made by thread 601 */
+	struct evb *b = ev_openat(700, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.ppid = 601");
+	free(b);
+	/* the main thread leaves first: kept for its thread, which keeps its process */
+	ev_procexit(600, 600);
+	b = ev_openat(601, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.pid = 600 and proc.name = cat");
+	free(b);
+	b = ev_openat(700, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.ppid = 601");
+	free(b);
+	/* the last thread leaves: the process is gone, its child goes to conmon */
+	ev_procexit(601, 650);
+	b = ev_openat(700, 3, "/tmp/y", VG_O_RDONLY);
+	T(&b->ev, "proc.ppid = 650");
+	T(&b->ev, "proc.pname = cat");
+	free(b);
+	assert_null(state_thread(&st, 600));
+	assert_null(state_thread(&st, 601));
+}
+
 static void test_clone_child_in_pidns(void **state)
 {
 	(void)state;
@@ -1362,6 +1407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ancestors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clone_execve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clone_child_in_pidns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_procexit_reparent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_client_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_names, setup, teardown),
