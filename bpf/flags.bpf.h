@@ -49,6 +49,18 @@ static __always_inline __u32 vg_open_flags(__u64 f)
 	return r;
 }
 
+/* O_CLOEXEC / O_NONBLOCK / O_DIRECT of the fd-creating calls (pipe2, dup3,
+ * eventfd2, signalfd4, inotify_init1: their flags share these values) as
+ * scap open flags. */
+static __always_inline __u32 vg_fd_flags(__u64 f)
+{
+	__u32 r = 0;
+	if (f & K_O_CLOEXEC) r |= VG_O_CLOEXEC;
+	if (f & K_O_NONBLOCK) r |= VG_O_NONBLOCK;
+	if (f & K_O_DIRECT) r |= VG_O_DIRECT;
+	return r;
+}
+
 /* The mode of an open: only meaningful (non-zero) when it creates a file.
  * The scap S_I* bits are the kernel's permission bits. */
 static __always_inline __u32 vg_open_mode(__u64 flags, __u64 mode)

@@ -96,11 +96,27 @@ VG_EXIT_PROG(vg_x_close) { return res_fd(VG_EV_CLOSE_X, ret, (__s32)ARG(0)); }
 VG_EXIT_PROG(vg_x_fchdir) { return res_fd(VG_EV_FCHDIR_X, ret, (__s32)ARG(0)); }
 VG_EXIT_PROG(vg_x_dup) { return res_fd(VG_EV_DUP_X, ret, (__s32)ARG(0)); }
 
-/* pipe(fds) / pipe2(fds, flags): res, fd1, fd2, ino */
-VG_EXIT_PROG(vg_x_pipe)
+/* dup2(oldfd, newfd) / dup3(oldfd, newfd, flags): res, oldfd, newfd[, flags] */
+static __always_inline int do_dup23(__u16 type, __u32 n, struct pt_regs *regs, long ret)
+{
+	BEGIN(type, n);
+	vg_push_s64(&e, ret);
+	vg_push_s64(&e, (__s32)ARG(0));
+	vg_push_s64(&e, (__s32)ARG(1));
+	if (n > 3)
+		vg_push_u32(&e, vg_fd_flags(ARG(2)));
+	vg_ev_submit(&e);
+	return 0;
+}
+
+VG_EXIT_PROG(vg_x_dup2) { return do_dup23(VG_EV_DUP2_X, 3, regs, ret); }
+VG_EXIT_PROG(vg_x_dup3) { return do_dup23(VG_EV_DUP3_X, 4, regs, ret); }
+
+/* pipe(fds): res, fd1, fd2, ino; pipe2(fds, flags): the same, then flags */
+static __always_inline int do_pipe(__u16 type, __u32 n, struct pt_regs *regs, long ret)
 {
 	int fds[2] = { -1, -1 };
-	BEGIN(VG_EV_PIPE_X, 4);
+	BEGIN(type, n);
 	if (ret == 0)
 		bpf_probe_read_user(fds, sizeof(fds), (void *)ARG(0));
 	vg_push_s64(&e, ret);
@@ -108,9 +124,14 @@ VG_EXIT_PROG(vg_x_pipe)
 	vg_push_s64(&e, fds[1]);
 	struct file *f = ret == 0 ? vg_fd_file(vg_task(), fds[0]) : NULL;
 	vg_push_u64(&e, f ? vg_file_ino(f) : 0);
+	if (n > 4)
+		vg_push_u32(&e, vg_fd_flags(ARG(1)));
 	vg_ev_submit(&e);
 	return 0;
 }
+
+VG_EXIT_PROG(vg_x_pipe) { return do_pipe(VG_EV_PIPE_X, 4, regs, ret); }
+VG_EXIT_PROG(vg_x_pipe2) { return do_pipe(VG_EV_PIPE2_X, 5, regs, ret); }
 
 /* fcntl(fd, cmd, arg): res, fd, cmd */
 VG_EXIT_PROG(vg_x_fcntl)
@@ -284,9 +305,9 @@ VG_EXIT_PROG(vg_x_mount)
 }
 
 /* umount2(name, flags): res, name, flags */
-VG_EXIT_PROG(vg_x_umount)
+VG_EXIT_PROG(vg_x_umount2)
 {
-	BEGIN(VG_EV_UMOUNT_X, 3);
+	BEGIN(VG_EV_UMOUNT2_X, 3);
 	vg_push_s64(&e, ret);
 	vg_push_user_str(&e, (void *)ARG(0), VG_PATH_MAX);
 	vg_push_u32(&e, (__u32)ARG(1));
@@ -296,18 +317,29 @@ VG_EXIT_PROG(vg_x_umount)
 
 /* fd-creating calls whose parameters are plain numbers. */
 
-/* eventfd(initval) / eventfd2(initval, flags): res, initval, flags */
+/* eventfd(initval): res, initval, flags (none) */
 VG_EXIT_PROG(vg_x_eventfd)
 {
 	BEGIN(VG_EV_EVENTFD_X, 3);
 	vg_push_s64(&e, ret);
 	vg_push_u64(&e, (__u32)ARG(0));
-	vg_push_u32(&e, BPF_CORE_READ(regs, orig_ax) == 290 ? (__u32)ARG(1) : 0);
+	vg_push_u32(&e, 0);
 	vg_ev_submit(&e);
 	return 0;
 }
 
-/* signalfd(fd, mask, size) / signalfd4(fd, mask, size, flags): res, fd, mask, flags */
+/* eventfd2(initval, flags): res, flags, initval */
+VG_EXIT_PROG(vg_x_eventfd2)
+{
+	BEGIN(VG_EV_EVENTFD2_X, 3);
+	vg_push_s64(&e, ret);
+	vg_push_u16(&e, (__u16)vg_fd_flags(ARG(1)));
+	vg_push_u64(&e, (__u32)ARG(0));
+	vg_ev_submit(&e);
+	return 0;
+}
+
+/* signalfd(fd, mask, size): res, fd, mask, flags (none) */
 VG_EXIT_PROG(vg_x_signalfd)
 {
 	__u32 mask = 0;
@@ -316,17 +348,41 @@ VG_EXIT_PROG(vg_x_signalfd)
 	vg_push_s64(&e, ret);
 	vg_push_s64(&e, (__s32)ARG(0));
 	vg_push_u32(&e, mask);
-	vg_push_u8(&e, BPF_CORE_READ(regs, orig_ax) == 289 ? (__u8)ARG(3) : 0);
+	vg_push_u8(&e, 0);
 	vg_ev_submit(&e);
 	return 0;
 }
 
-/* inotify_init() / inotify_init1(flags): res, flags */
+/* signalfd4(fd, mask, size, flags): res, flags, fd, mask */
+VG_EXIT_PROG(vg_x_signalfd4)
+{
+	__u32 mask = 0;
+	BEGIN(VG_EV_SIGNALFD4_X, 4);
+	bpf_probe_read_user(&mask, sizeof(mask), (void *)ARG(1));
+	vg_push_s64(&e, ret);
+	vg_push_u16(&e, (__u16)vg_fd_flags(ARG(3)));
+	vg_push_s64(&e, (__s32)ARG(0));
+	vg_push_u32(&e, mask);
+	vg_ev_submit(&e);
+	return 0;
+}
+
+/* inotify_init(): res, flags (none) */
 VG_EXIT_PROG(vg_x_inotify_init)
 {
 	BEGIN(VG_EV_INOTIFY_INIT_X, 2);
 	vg_push_s64(&e, ret);
-	vg_push_u8(&e, BPF_CORE_READ(regs, orig_ax) == 294 ? (__u8)ARG(0) : 0);
+	vg_push_u8(&e, 0);
+	vg_ev_submit(&e);
+	return 0;
+}
+
+/* inotify_init1(flags): res, flags */
+VG_EXIT_PROG(vg_x_inotify_init1)
+{
+	BEGIN(VG_EV_INOTIFY_INIT1_X, 2);
+	vg_push_s64(&e, ret);
+	vg_push_u16(&e, (__u16)vg_fd_flags(ARG(0)));
 	vg_ev_submit(&e);
 	return 0;
 }

@@ -121,7 +121,7 @@ static __always_inline int do_accept(__u16 type, __u32 n, struct pt_regs *regs, 
 }
 
 VG_EXIT_PROG(vg_x_accept) { return do_accept(VG_EV_ACCEPT_5_X, 5, regs, ret); }
-VG_EXIT_PROG(vg_x_accept4) { return do_accept(VG_EV_ACCEPT4_5_X, 6, regs, ret); }
+VG_EXIT_PROG(vg_x_accept4) { return do_accept(VG_EV_ACCEPT4_6_X, 6, regs, ret); }
 
 /* shutdown(fd, how): res, fd, how */
 VG_EXIT_PROG(vg_x_shutdown)

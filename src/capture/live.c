@@ -191,7 +191,8 @@ static void route_programs(struct live *l)
 		const struct ev_syscall_route *rt = &ev_syscall_routes_x86_64[nr];
 		l->skel->bss->vg_sc_code[nr] = rt->sc;
 		const char *sc = ev_syscall_name(rt->sc);
-		const struct ev_info *xi = rt->exit > 1 ? ev_info_get(rt->exit) : NULL;
+		uint32_t xt = ev_syscall_exit(nr);
+		const struct ev_info *xi = xt > 1 ? ev_info_get(xt) : NULL;
 		struct bpf_program *p = NULL;
 		if (sc) {
 			snprintf(name, sizeof(name), "vg_x_%s", sc);
@@ -222,11 +223,12 @@ void live_set_interesting(struct live *l, const struct evtset *types)
 	for (uint32_t nr = 0; nr < VG_SYSCALL_MAX && nr < EV_SYSCALL_ROUTES_MAX; nr++) {
 		const struct ev_syscall_route *rt = &ev_syscall_routes_x86_64[nr];
 		const char *sc = ev_syscall_name(rt->sc);
+		uint32_t xt = ev_syscall_exit(nr);	/* its enter event is xt - 1 */
 		bool want;
 		if (!types)
 			want = rt->sc || l->has_prog[nr];
 		else if (l->has_prog[nr])
-			want = (rt->exit > 1 && evtset_has(types, rt->exit)) || (rt->enter > 1 && evtset_has(types, rt->enter)) ||
+			want = (xt > 1 && (evtset_has(types, xt) || evtset_has(types, xt - 1))) ||
 			       (sc && name_in(sc, base_syscalls, sizeof(base_syscalls) / sizeof(base_syscalls[0])));
 		else
 			want = rt->sc && evtset_has_sc(types, rt->sc);

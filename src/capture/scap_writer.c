@@ -656,6 +656,42 @@ static bool carries_enter_params(const struct event *ev, const struct ev_info *x
 	return false;
 }
 
+/* An event later libs split out of a 2022 one (dup2 out of dup...) goes to
+ * the file as the 2022 event, for 2022 readers: its parameters by name
+ * (dup2's oldfd is dup's fd), fixed-size integers resized to the 2022 type,
+ * then written like any merged exit (a 2022 pair when it carries enter
+ * parameters). */
+static int put_split(struct scap_writer *w, const struct event *ev, const struct ev_info *si, uint32_t old_exit)
+{
+	const struct ev_info *oi = ev_info_get(old_exit);
+	struct event tmp = *ev;
+	uint64_t conv[VG_MAX_EVENT_PARAMS];
+	tmp.type = (uint16_t)old_exit;
+	tmp.info = oi;
+	tmp.raw = NULL;
+	tmp.rawlen = 0;
+	tmp.nparams = oi->nparams;
+	for (uint32_t i = 0; i < oi->nparams; i++) {
+		const char *name = oi->params[i].name;
+		int j = ev_param_index(si, name);
+		if (j < 0 && !strcmp(name, "fd"))
+			j = ev_param_index(si, "oldfd");
+		struct ev_param p = { NULL, 0 };
+		if (j >= 0 && (uint32_t)j < ev->nparams)
+			p = ev->params[j];
+		size_t want = ev_param_type_size(oi->params[i].type);
+		if (p.val && want && p.len != want && p.len <= 8) {
+			uint64_t v = 0;
+			memcpy(&v, p.val, p.len);	/* little endian: low bytes first */
+			conv[i] = v;
+			p.val = (const uint8_t *)&conv[i];
+			p.len = (uint32_t)want;
+		}
+		tmp.params[i] = p;
+	}
+	return scap_writer__write_event(w, &tmp);
+}
+
 int scap_writer__write_event(struct scap_writer *w, const struct event *ev)
 {
 	const struct ev_info *info = ev_info_get(ev->type);
@@ -665,6 +701,9 @@ int scap_writer__write_event(struct scap_writer *w, const struct event *ev)
 	w->events_started = true;
 	if (!info)
 		return put_as_is(w, ev, NULL);
+	uint32_t old_exit = ev_split_old_exit(ev->type);
+	if (old_exit && !(w->flags & SCAP_W_CURRENT_LIBS))
+		return put_split(w, ev, info, old_exit);
 	if (VG_EV_IS_EXIT(ev->type)) {
 		int et = ev_enter_type(ev->type);
 		uintptr_t pending = (uintptr_t)u64map_del(&w->pending, (uint64_t)ev->tid);

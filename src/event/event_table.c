@@ -89,12 +89,115 @@ static struct ev_info g_merged[EV_TABLE_GEN_MAX];
 static uint8_t g_later_n[EV_TABLE_GEN_MAX];	/* params before the merged enter ones */
 static bool g_merged_ready;
 
+/* Syscalls later libs gave events of their own, split out of 2022 events
+ * (dup2 out of dup...): the probe sends these, a capture for 2022 readers
+ * carries the event they replace (`old_exit`, see the writer). Their
+ * layouts are built from the 2022 events, then given later libs' params. */
+struct ev_split {
+	uint16_t exit, old_exit;
+	const char *name;
+	uint16_t nr;		/* x86_64 syscall number */
+};
+static const struct ev_split g_splits[] = {
+	{ VG_EV_DUP2_X, VG_EV_DUP_X, "dup2", 33 },
+	{ VG_EV_DUP3_X, VG_EV_DUP_X, "dup3", 292 },
+	{ VG_EV_ACCEPT4_6_X, VG_EV_ACCEPT4_5_X, "accept4", 288 },
+	{ VG_EV_UMOUNT2_X, VG_EV_UMOUNT_X, "umount2", 166 },
+	{ VG_EV_PIPE2_X, VG_EV_PIPE_X, "pipe2", 293 },
+	{ VG_EV_INOTIFY_INIT1_X, VG_EV_INOTIFY_INIT_X, "inotify_init1", 294 },
+	{ VG_EV_EVENTFD2_X, VG_EV_EVENTFD_X, "eventfd2", 290 },
+	{ VG_EV_SIGNALFD4_X, VG_EV_SIGNALFD_X, "signalfd4", 289 },
+};
+#define NSPLITS (sizeof(g_splits) / sizeof(g_splits[0]))
+#define SPLIT_BASE VG_EV_DUP2_E
+static struct ev_info g_split[VG_EV_SIGNALFD4_X + 1 - SPLIT_BASE];
+
+static const struct ev_split *split_of(uint32_t type)
+{
+	for (size_t i = 0; i < NSPLITS; i++)
+		if (g_splits[i].exit == type || g_splits[i].exit - 1u == type)
+			return &g_splits[i];
+	return NULL;
+}
+
 int ev_enter_type(uint32_t type)
 {
-	if (type >= EV_TABLE_GEN_MAX || !(type & 1) || !ev_table_gen[type].name || !ev_table_gen[type - 1].name ||
+	if (!(type & 1))
+		return -1;
+	if (type >= EV_TABLE_GEN_MAX)
+		return split_of(type) && split_of(type)->exit == type ? (int)type - 1 : -1;
+	if (!ev_table_gen[type].name || !ev_table_gen[type - 1].name ||
 	    strcmp(ev_table_gen[type].name, ev_table_gen[type - 1].name))
 		return -1;
 	return (int)type - 1;
+}
+
+static void set_param(struct ev_info *m, uint32_t i, const char *name, uint8_t type, const void *flag_names)
+{
+	m->params[i] = (struct ev_param_info){ name, type, type == VG_PT_FD ? PF_DEC : PF_HEX, flag_names, 0 };
+	if (i >= m->nparams)
+		m->nparams = i + 1;
+}
+
+static void build_splits(void)
+{
+	const void *file_flags = ev_table_gen[VG_EV_OPEN_X].params[2].info;
+	for (size_t i = 0; i < NSPLITS; i++) {
+		const struct ev_split *s = &g_splits[i];
+		struct ev_info *x = &g_split[s->exit - SPLIT_BASE], *e = &g_split[s->exit - 1 - SPLIT_BASE];
+		*x = g_merged[s->old_exit];
+		*e = ev_table_gen[s->old_exit - 1];
+		x->name = e->name = s->name;
+		switch (s->exit) {
+		case VG_EV_DUP2_X: case VG_EV_DUP3_X:
+			/* res, oldfd, newfd[, flags] */
+			x->nparams = 1;
+			set_param(x, 1, "oldfd", VG_PT_FD, NULL);
+			set_param(x, 2, "newfd", VG_PT_FD, NULL);
+			if (s->exit == VG_EV_DUP3_X)
+				set_param(x, 3, "flags", VG_PT_FLAGS32, file_flags);
+			break;
+		case VG_EV_PIPE2_X:
+			set_param(x, x->nparams, "flags", VG_PT_FLAGS32, file_flags);
+			break;
+		case VG_EV_INOTIFY_INIT1_X:
+			set_param(x, 1, "flags", VG_PT_FLAGS16, file_flags);
+			break;
+		case VG_EV_EVENTFD2_X:
+			/* res, flags, then the enter's initval */
+			x->nparams = 1;
+			set_param(x, 1, "flags", VG_PT_FLAGS16, file_flags);
+			x->params[2] = ev_table_gen[VG_EV_EVENTFD_E].params[0];
+			x->nparams = 3;
+			e->nparams = 1;
+			break;
+		case VG_EV_SIGNALFD4_X:
+			/* res, flags, then the enter's fd and mask */
+			x->nparams = 1;
+			set_param(x, 1, "flags", VG_PT_FLAGS16, file_flags);
+			x->params[2] = ev_table_gen[VG_EV_SIGNALFD_E].params[0];
+			x->params[3] = ev_table_gen[VG_EV_SIGNALFD_E].params[1];
+			x->nparams = 4;
+			e->nparams = 2;
+			break;
+		default:
+			break;	/* accept4, umount2: the 2022 layout, merged */
+		}
+	}
+}
+
+uint32_t ev_split_old_exit(uint32_t type)
+{
+	const struct ev_split *s = type >= EV_TABLE_GEN_MAX ? split_of(type) : NULL;
+	return s && s->exit == type ? s->old_exit : 0;
+}
+
+uint32_t ev_syscall_exit(uint32_t nr)
+{
+	for (size_t i = 0; i < NSPLITS; i++)
+		if (g_splits[i].nr == nr)
+			return g_splits[i].exit;
+	return nr < EV_SYSCALL_ROUTES_MAX ? ev_syscall_routes_x86_64[nr].exit : 0;
 }
 
 static void build_merged(void)
@@ -130,6 +233,7 @@ static void build_merged(void)
 		const struct ev_info *e = &ev_table_gen[t - 1];
 		append_params(m, e->params, e->nparams, true);
 	}
+	build_splits();
 	g_merged_ready = true;
 }
 
@@ -149,11 +253,12 @@ uint32_t ev_exit_own_nparams(uint32_t type)
 
 const struct ev_info *ev_info_get(uint32_t type)
 {
-	if (type < EV_TABLE_GEN_MAX) {
-		if (!g_merged_ready)
-			build_merged();
+	if (!g_merged_ready)
+		build_merged();
+	if (type < EV_TABLE_GEN_MAX)
 		return g_merged[type].name ? &g_merged[type] : NULL;
-	}
+	if (type >= SPLIT_BASE && type <= VG_EV_SIGNALFD4_X)
+		return g_split[type - SPLIT_BASE].name ? &g_split[type - SPLIT_BASE] : NULL;
 	switch (type) {
 	case VG_EV_USER_ADDED_E:
 		return &ev_user_added;

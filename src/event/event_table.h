@@ -117,6 +117,12 @@ uint32_t ev_exit_own_nparams(uint32_t type);
 /* The enter event of exit event `type` (its code minus one, when both are the
  * same syscall in the 2022 table), or -1 when it has none. */
 int ev_enter_type(uint32_t type);
+/* For an exit event later libs split out of a 2022 one (dup2 out of dup),
+ * the 2022 exit event it replaces; 0 otherwise. */
+uint32_t ev_split_old_exit(uint32_t type);
+/* The exit event of x86_64 syscall nr, as the live probe sends it (the
+ * later event where libs split one out). */
+uint32_t ev_syscall_exit(uint32_t nr);
 
 /* Name of a syscall code (VG_PT_SYSCALLID value), or NULL. */
 const char *ev_syscall_name(uint32_t sc);

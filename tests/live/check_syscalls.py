@@ -37,27 +37,12 @@ FIELDS = ["evt.num", "thread.tid", "proc.pid", "evt.type", "evt.rawres", "fd.nam
           "thread.vtid", "proc.name", "evt.args"]
 FMT = "*" + "\t".join("%" + f for f in FIELDS)
 
-# (Falco's event type, vigil's) pairs: current libs have their own events for
-# these syscalls (ids >= 336); vigil emits the 2022 event of the family, whose
-# name and parameters Debian's sysdig reads.
-TYPE_ALIASES = {
-    "dup2": ("dup", "PPME_SYSCALL_DUP2_X (363) in current libs; vigil emits DUP_X (125) without newfd"),
-    "dup3": ("dup", "PPME_SYSCALL_DUP3_X (365) in current libs; vigil emits DUP_X (125) without newfd/flags"),
-    "pipe2": ("pipe", "PPME_SYSCALL_PIPE2_X (393) in current libs, with flags; vigil emits PIPE_X (61)"),
-    "eventfd2": ("eventfd", "PPME_SYSCALL_EVENTFD2_X (397) in current libs; vigil emits EVENTFD_X (63)"),
-    "signalfd4": ("signalfd", "PPME_SYSCALL_SIGNALFD4_X (399) in current libs; vigil emits SIGNALFD_X (127)"),
-    "inotify_init1": ("inotify_init", "PPME_SYSCALL_INOTIFY_INIT1_X (395) in current libs; vigil emits "
-                      "INOTIFY_INIT_X (139)"),
-    "umount2": ("umount", "PPME_SYSCALL_UMOUNT2_X (391) in current libs; vigil emits UMOUNT_X (259)"),
-    "accept4": ("accept", "PPME_SOCKET_ACCEPT4_6_X (389) is 'accept4' in current libs; vigil emits "
-                "ACCEPT4_5_X (249), named 'accept' in the 2022 table"),
-}
+# (Falco's event type, vigil's) pairs where vigil would name an event
+# differently from current libs: none since vigil emits current libs' own
+# events for the syscalls they split out of 2022 ones (dup2, pipe2...).
+TYPE_ALIASES = {}
 # (event type as Falco names it, check key): accepted deviations, with why.
-KNOWN = {
-    ("inotify_init1", "flags"): "the 2022 inotify_init event has an 8-bit raw flags parameter: the probe "
-                                "sends the low byte of IN_NONBLOCK (04000), 0; INOTIFY_INIT1_X carries "
-                                "IN_NONBLOCK translated",
-}
+KNOWN = {}
 
 
 def parse_args(s):

@@ -191,9 +191,9 @@ static int files(void)
 	int nd = (int)r_of(syscall(SYS_dup, fo));
 	E("dup", nd, "res=%d\tfd=%d\tfd~<f>%s/o_open\tfd.name=%s/o_open", nd, fo, W, W);
 	r = r_of(syscall(SYS_dup2, fo, 60));
-	E("dup2", r, "res=60\tfd=%d\tfd.name=%s/o_open", fo, W);
+	E("dup2", r, "res=60\toldfd=%d\tnewfd=60\tfd.name=%s/o_open", fo, W);
 	r = r_of(syscall(SYS_dup3, fo, 61, O_CLOEXEC));
-	E("dup3", r, "res=61\tfd=%d\tfd.name=%s/o_open", fo, W);
+	E("dup3", r, "res=61\toldfd=%d\tnewfd=61\tflags&O_CLOEXEC\tfd.name=%s/o_open", fo, W);
 	r = r_of(syscall(SYS_fcntl, fo, F_DUPFD_CLOEXEC, 70));
 	E("fcntl", r, "fd=%d\tcmd~F_DUPFD_CLOEXEC", fo);
 	r = r_of(syscall(SYS_fcntl, fo, F_GETFL));
@@ -209,7 +209,7 @@ static int files(void)
 	E("pipe", r, "res=0\tfd1=%d\tfd2=%d\tino=%lu", p[0], p[1], ino);
 	r = r_of(syscall(SYS_pipe2, p, O_CLOEXEC | O_NONBLOCK));
 	dev_ino(p[0], &dev, &ino);
-	E("pipe2", r, "res=0\tfd1=%d\tfd2=%d\tino=%lu", p[0], p[1], ino);
+	E("pipe2", r, "res=0\tfd1=%d\tfd2=%d\tino=%lu\tflags&O_CLOEXEC|O_NONBLOCK", p[0], p[1], ino);
 
 	/* working directory */
 	r = r_of(syscall(SYS_chdir, "/"));
@@ -359,7 +359,7 @@ static void fd_creators(void)
 	r = r_of(syscall(SYS_eventfd, 5));
 	E("eventfd", r, "res=%ld\tinitval=5\tflags=0", r);
 	r = r_of(syscall(SYS_eventfd2, 7, EFD_CLOEXEC));
-	E("eventfd2", r, "res=%ld\tinitval=7", r);
+	E("eventfd2", r, "res=%ld\tinitval=7\tflags&O_CLOEXEC", r);
 
 	sigset_t m;
 	sigemptyset(&m);
@@ -368,11 +368,11 @@ static void fd_creators(void)
 	/* mask: UINT32 in hex */
 	E("signalfd", r, "res=%ld\tfd=-1\tmask=%X", r, 1u << (SIGUSR1 - 1));
 	r = r_of(syscall(SYS_signalfd4, -1, &m, 8, SFD_NONBLOCK));
-	E("signalfd4", r, "res=%ld\tfd=-1\tmask=%X", r, 1u << (SIGUSR1 - 1));
+	E("signalfd4", r, "res=%ld\tfd=-1\tmask=%X\tflags&O_NONBLOCK", r, 1u << (SIGUSR1 - 1));
 	r = r_of(syscall(SYS_inotify_init));
 	E("inotify_init", r, "res=%ld\tflags=0", r);
 	r = r_of(syscall(SYS_inotify_init1, IN_NONBLOCK));
-	E("inotify_init1", r, "res=%ld\tflags&IN_NONBLOCK", r);
+	E("inotify_init1", r, "res=%ld\tflags&O_NONBLOCK", r);
 	r = r_of(syscall(SYS_timerfd_create, CLOCK_MONOTONIC, TFD_NONBLOCK));
 	E("timerfd_create", r, "res=%ld\tclockid=%d", r, CLOCK_MONOTONIC);
 	r = r_of(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
