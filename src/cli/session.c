@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include "capture/scap_writer.h"
 #include "cli/session.h"
+#include "common/log.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
 #define SUGGESTED_OUTPUT                                                                                    \
@@ -171,6 +172,7 @@ int session_start(struct session *s, bool need_rules)
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EINVAL;
 	}
+	log_set_level(o->log_level);
 	if (need_rules && !s->nrules)
 		for (int i = 0; i < o->nrules_files; i++)
 			s->rules[s->nrules++] = o->rules_files[i];

@@ -65,7 +65,7 @@ struct container_info {
 	 * uid/gid -> struct user_info / struct group_info (state.h) */
 	struct u64map users, groups;
 	bool has_users;		/* the lists were loaded (even if empty) */
-	bool users_tried;	/* a live load was attempted */
+	uint64_t users_retry_ns;	/* live: no new load attempt before (monotonic ns) */
 };
 
 struct container_table {

@@ -1027,8 +1027,9 @@ void state_event_pre(struct state *st, struct event *ev)
 	if (k == PK_CONTAINER) {
 		const char *js;
 		size_t jn;
+		st->last_container = NULL;
 		if (p_str(ev, "json", &js, &jn))
-			container_apply_json(&st->containers, js, jn, NULL);
+			container_apply_json(&st->containers, js, jn, &st->last_container);
 		return;
 	}
 	if (ev->tid <= 0 || ev->info->category == EC_INTERNAL)

@@ -156,6 +156,7 @@ struct state {
 	struct u64map users;	/* uid -> struct user_info * */
 	struct u64map groups;	/* gid -> struct group_info * */
 	struct container_table containers;
+	struct container_info *last_container;	/* applied by the last container event, or NULL */
 	struct iface_info *ifaces;
 	size_t nifaces;
 	/* machine info */
