@@ -49,9 +49,11 @@ static void on_new_container(void *ud, struct state *st, struct container_info *
 	struct live_meta *lm = ud;
 	(void)st;
 	ci->lookup = CLOOKUP_PENDING;
-	log_debug("container %s (%s): looking its metadata up", ci->id, ci->type);
-	if (!lm->cm || container_meta_request(lm->cm, ci->full_id, ci->type))
+	if (!lm->cm || container_meta_request(lm->cm, ci->full_id, ci->type)) {
 		ci->lookup = CLOOKUP_FAILED;
+		return;
+	}
+	log_debug("container %s (%s): looking its metadata up", ci->id, ci->type);
 }
 
 static void on_meta_result(void *ud, const struct cmeta_result *r)

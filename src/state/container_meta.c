@@ -65,41 +65,61 @@ static uint64_t mono_ns(void)
  * One lookup: the sources
  * ======================================================================== */
 
-/* What one lookup needs besides the configuration: a curl handle, the
- * sockets found unresponsive, and the flag that aborts a request. */
-struct lookup_ctx {
-	const struct cmeta_cfg *cfg;
-	CURL *curl;
+/* The sockets found unresponsive, shared by the workers: one that timed out
+ * is skipped by all of them for a while. */
+struct down_table {
+	pthread_mutex_t mu;
 	struct {
 		char path[CMETA_PATH_LEN];
 		uint64_t until;
-	} down[4 * CMETA_MAX_PATHS];
-	int ndown;
-	atomic_bool *stop;	/* may be NULL */
-	uint64_t api_timeouts;
+	} v[4 * CMETA_MAX_PATHS];
+	int n;
+	uint64_t timeouts;	/* API requests that hit the timeout */
 };
+
+/* What one lookup needs besides the configuration: a curl handle, the
+ * table of unresponsive sockets, and the flag that aborts a request. */
+struct lookup_ctx {
+	const struct cmeta_cfg *cfg;
+	CURL *curl;
+	struct down_table *down;
+	atomic_bool *stop;	/* may be NULL */
+};
+
+static void down_init(struct down_table *d)
+{
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->mu, NULL);
+}
 
 static bool sock_down(struct lookup_ctx *lc, const char *path, uint64_t now)
 {
-	for (int i = 0; i < lc->ndown; i++)
-		if (!strcmp(lc->down[i].path, path))
-			return lc->down[i].until > now;
-	return false;
+	struct down_table *d = lc->down;
+	bool down = false;
+	pthread_mutex_lock(&d->mu);
+	for (int i = 0; i < d->n; i++)
+		if (!strcmp(d->v[i].path, path))
+			down = d->v[i].until > now;
+	pthread_mutex_unlock(&d->mu);
+	return down;
 }
 
 static void mark_down(struct lookup_ctx *lc, const char *path)
 {
+	struct down_table *d = lc->down;
 	int slot = -1;
-	for (int i = 0; i < lc->ndown && slot < 0; i++)
-		if (!strcmp(lc->down[i].path, path))
+	pthread_mutex_lock(&d->mu);
+	d->timeouts++;
+	for (int i = 0; i < d->n && slot < 0; i++)
+		if (!strcmp(d->v[i].path, path))
 			slot = i;
-	if (slot < 0) {
-		if (lc->ndown == (int)(sizeof(lc->down) / sizeof(lc->down[0])))
-			return;
-		slot = lc->ndown++;
-		snprintf(lc->down[slot].path, sizeof(lc->down[slot].path), "%s", path);
+	if (slot < 0 && d->n < (int)(sizeof(d->v) / sizeof(d->v[0]))) {
+		slot = d->n++;
+		snprintf(d->v[slot].path, sizeof(d->v[slot].path), "%s", path);
 	}
-	lc->down[slot].until = mono_ns() + DOWN_NS;
+	if (slot >= 0)
+		d->v[slot].until = mono_ns() + DOWN_NS;
+	pthread_mutex_unlock(&d->mu);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -149,7 +169,6 @@ static int api_get(struct lookup_ctx *lc, const char *sock, const char *path, st
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, lc->stop);
 	CURLcode rc = curl_easy_perform(c);
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		lc->api_timeouts++;
 		mark_down(lc, sock);
 		return -ETIMEDOUT;
 	}
@@ -342,10 +361,13 @@ static char *lookup_once(struct lookup_ctx *lc, const char *id, const char *type
 char *container_meta_lookup(const struct cmeta_cfg *cfg, const char *id, const char *type, char *source,
 			    size_t sourcelen)
 {
-	struct lookup_ctx lc = { .cfg = cfg };
+	struct down_table down;
+	down_init(&down);
+	struct lookup_ctx lc = { .cfg = cfg, .down = &down };
 	char *doc = lookup_once(&lc, id, type, source, sourcelen);
 	if (lc.curl)
 		curl_easy_cleanup(lc.curl);
+	pthread_mutex_destroy(&down.mu);
 	if (!doc)
 		errno = ENOENT;
 	return doc;
@@ -374,9 +396,22 @@ struct res {
 	struct res *next;
 };
 
+#define NWORKERS 4
+
+struct cmeta;
+
+/* One worker thread and its own lookup context. */
+struct worker {
+	struct cmeta *cm;
+	pthread_t thread;
+	bool started;
+	struct lookup_ctx lc;
+};
+
 struct cmeta {
 	struct cmeta_cfg cfg;
-	pthread_t thread;
+	struct worker workers[NWORKERS];	/* a slow container does not hold the others up */
+	struct down_table down;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	atomic_bool stop;
@@ -384,7 +419,6 @@ struct cmeta {
 	struct res *res_head, **res_tail;
 	atomic_size_t nres;		/* answers ready: lets drain skip the lock */
 	struct cmeta_stats stats;	/* under mu */
-	struct lookup_ctx lc;		/* worker only */
 };
 
 static void push_result(struct cmeta *cm, const struct req *r, char *json, const char *source)
@@ -404,7 +438,6 @@ static void push_result(struct cmeta *cm, const struct req *r, char *json, const
 	else
 		cm->stats.failed++;
 	cm->stats.pending--;
-	cm->stats.api_timeouts = cm->lc.api_timeouts;
 	atomic_fetch_add(&cm->nres, 1);
 	pthread_mutex_unlock(&cm->mu);
 }
@@ -444,13 +477,14 @@ static struct req *take_due(struct cmeta *cm)
 
 static void *worker(void *arg)
 {
-	struct cmeta *cm = arg;
+	struct worker *w = arg;
+	struct cmeta *cm = w->cm;
 	struct req *r;
 	char source[CMETA_PATH_LEN + 64];
 
 	while ((r = take_due(cm))) {
 		source[0] = 0;
-		char *doc = lookup_once(&cm->lc, r->id, r->type, source, sizeof(source));
+		char *doc = lookup_once(&w->lc, r->id, r->type, source, sizeof(source));
 		r->attempts++;
 		if (doc || r->attempts > (unsigned)cm->cfg.nretries || atomic_load(&cm->stop)) {
 			push_result(cm, r, doc, doc ? source : "");
@@ -463,7 +497,7 @@ static void *worker(void *arg)
 		r->next = cm->reqs;
 		cm->reqs = r;
 		cm->stats.retries++;
-		cm->stats.api_timeouts = cm->lc.api_timeouts;
+		pthread_cond_signal(&cm->cv);
 		pthread_mutex_unlock(&cm->mu);
 	}
 	return NULL;
@@ -488,21 +522,24 @@ struct cmeta *container_meta__new(const struct cmeta_cfg *cfg)
 	cm->cfg = *cfg;
 	if (cm->cfg.nretries > (int)(sizeof(cm->cfg.retry_ms) / sizeof(cm->cfg.retry_ms[0])))
 		cm->cfg.nretries = (int)(sizeof(cm->cfg.retry_ms) / sizeof(cm->cfg.retry_ms[0]));
-	cm->lc.cfg = &cm->cfg;
-	cm->lc.stop = &cm->stop;
 	cm->res_tail = &cm->res_head;
+	down_init(&cm->down);
 	pthread_mutex_init(&cm->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&cm->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	int rc = pthread_create(&cm->thread, NULL, worker, cm);
-	if (rc) {
-		pthread_cond_destroy(&cm->cv);
-		pthread_mutex_destroy(&cm->mu);
-		free(cm);
-		errno = rc;
-		return NULL;
+	for (int i = 0; i < NWORKERS; i++) {
+		struct worker *w = &cm->workers[i];
+		w->cm = cm;
+		w->lc = (struct lookup_ctx){ .cfg = &cm->cfg, .down = &cm->down, .stop = &cm->stop };
+		int rc = pthread_create(&w->thread, NULL, worker, w);
+		if (rc) {
+			container_meta__free(cm);
+			errno = rc;
+			return NULL;
+		}
+		w->started = true;
 	}
 	return cm;
 }
@@ -515,7 +552,12 @@ void container_meta__free(struct cmeta *cm)
 	atomic_store(&cm->stop, true);
 	pthread_cond_broadcast(&cm->cv);
 	pthread_mutex_unlock(&cm->mu);
-	pthread_join(cm->thread, NULL);
+	for (int i = 0; i < NWORKERS; i++) {
+		if (cm->workers[i].started)
+			pthread_join(cm->workers[i].thread, NULL);
+		if (cm->workers[i].lc.curl)
+			curl_easy_cleanup(cm->workers[i].lc.curl);
+	}
 	while (cm->reqs) {
 		struct req *r = cm->reqs;
 		cm->reqs = r->next;
@@ -527,10 +569,9 @@ void container_meta__free(struct cmeta *cm)
 		free(a->json);
 		free(a);
 	}
-	if (cm->lc.curl)
-		curl_easy_cleanup(cm->lc.curl);
 	pthread_cond_destroy(&cm->cv);
 	pthread_mutex_destroy(&cm->mu);
+	pthread_mutex_destroy(&cm->down.mu);
 	free(cm);
 }
 
@@ -580,4 +621,7 @@ void container_meta_stats(struct cmeta *cm, struct cmeta_stats *out)
 	pthread_mutex_lock(&cm->mu);
 	*out = cm->stats;
 	pthread_mutex_unlock(&cm->mu);
+	pthread_mutex_lock(&cm->down.mu);
+	out->api_timeouts = cm->down.timeouts;
+	pthread_mutex_unlock(&cm->down.mu);
 }

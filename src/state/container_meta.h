@@ -4,12 +4,13 @@
  * background, for live runs. The engine's thread asks (container_meta_request,
  * when the state first sees a container id) and later collects the answers
  * (container_meta_drain), each a container JSON document (container.h) to
- * apply and to write into a capture; one worker thread does the slow part.
+ * apply and to write into a capture; worker threads do the slow part.
  *
- * Threads: the caller's thread (the engine's) and one worker. They share two
- * queues under one mutex that the worker never holds across I/O, so asking
- * and draining never wait for a runtime: a request is a queue append, a
- * drain with nothing ready is one atomic load.
+ * Threads: the caller's thread (the engine's) and a pool of four workers, so
+ * that one slow container does not hold the others up. They share two queues
+ * under one mutex that no worker holds across I/O, so asking and draining
+ * never wait for a runtime: a request is a queue append, a drain with nothing
+ * ready is one atomic load.
  *
  * Sources, tried in this order for the runtime the cgroups name:
  *   docker      the Docker Engine API (GET /containers/ID/json and the image)
@@ -25,7 +26,7 @@
  * skipped for 30 s. Each API request is bounded by `timeout` (connection
  * included). A container no source knows is asked again after 125, 250,
  * 500, 1000 and 2000 ms, then reported as failed (and not asked again: the
- * caller remembers it).
+ * caller remembers it). A socket that timed out is skipped by every worker.
  *
  * Ownership: the worker owns the requests and the documents until a drain
  * hands a document to the callback, which borrows it for the call only.
