@@ -203,6 +203,10 @@ void engine_event(struct engine *e, struct event *ev)
 	if (e->writer)
 		write_state(e);
 	state_event_pre(&e->st, ev);
+	/* live: the first event of a container starts its metadata lookup, even
+	 * when no rule asks for a container field yet */
+	if (e->st.new_container && ev->thread)
+		state_thread_container(&e->st, ev->thread);
 	e->fc.ev = ev;
 	e->fc.seq++;
 	if ((ev->dump_flags & SCAP_DF_STATE_ONLY) || (!exit && !e->opts.evaluate_enter))

@@ -19,7 +19,11 @@ GET /containers/<id>/json and GET /images/<image>/json in one of three ways:
           socket, fails the lookup and remembers it; meanwhile a burst of
           syscalls from the container (dd, bs=1) is processed completely and
           an alert raised inside the hang comes out at once;
-  none    no runtime enabled: the baseline for the figures.
+  none    no runtime enabled: the baseline for the figures;
+  capture `vigil capture -w` with the normal API: the metadata goes into the
+          file as a container event, and both `vigil replay` and Debian's
+          sysdig 0.29.3 give the container's read of /etc/shadow its name,
+          image, pod, privileged flag and mounts.
 
 In every case a burst of 200000 syscalls (dd bs=1) runs right after the
 container's first events, while the lookup is under way; the rings are large
@@ -27,7 +31,7 @@ enough to hold it, so nothing is dropped and vigil's own pace shows: the time
 from the burst's start to the alert raised right after it, and the burst's
 events per second through vigil, are reported (compare hang with none).
 
-usage: check_container_meta.py VIGIL COMPAT_DIR CASE   (normal, slow, hang, none)
+usage: check_container_meta.py VIGIL COMPAT_DIR CASE   (normal, slow, hang, none, capture)
 exit: 0 pass, 1 fail, 77 skip (not root, or the upstream rules are missing)"""
 import json
 import os
@@ -161,6 +165,47 @@ def alerts_of(lines, cid12):
     return out
 
 
+CAP_FIELDS = ["container.id", "container.name", "container.image.repository", "container.image.tag",
+              "container.type", "k8s.pod.name", "k8s.ns.name", "container.privileged", "container.mounts"]
+
+
+def capture_case(vigil, sock, cg, tmp):
+    """Record with `vigil capture -w`, then read the file with vigil and sysdig."""
+    cap = os.path.join(tmp, "live.scap")
+    v = livelib.Vigil([vigil, "capture", "-w", cap, "--stats", "-o", "container.engines.docker.sockets=" + sock,
+                       "-o", "log_level=debug"])
+    try:
+        if not v.wait_ready():
+            raise Fail(livelib.start_failure(v))
+        cg.run(["cat", "/etc/hostname"], stdout=subprocess.DEVNULL)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not any("container %s: metadata" % cg.cid[:12] in l for l in v.err):
+            time.sleep(0.05)
+        cg.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+    finally:
+        rc = v.stop()
+    if rc != 0:
+        raise Fail("vigil capture exited with %s:\n%s" % (rc, v.stderr_text()[-3000:]))
+    fmt = "|".join("%" + f for f in CAP_FIELDS)
+    flt = "proc.name=cat and evt.type=openat and fd.name=/etc/shadow"
+    got = {}
+    for who, argv in (("vigil", [vigil, "replay", cap, "--print", fmt, "--filter", flt]),
+                      ("sysdig", ["sysdig", "-r", cap, "-p", fmt, flt + " and evt.dir=<"])):
+        p = subprocess.run(argv, capture_output=True, text=True)
+        if p.returncode != 0:
+            raise Fail("%s could not read the capture (%d): %s" % (who, p.returncode, p.stderr[-2000:]))
+        got[who] = [l for l in p.stdout.splitlines() if l.startswith(cg.cid[:12])]
+        print("%s: %s" % (who, got[who][:1]))
+    want = "|".join([cg.cid[:12], "billing-api", "registry.example.com/billing", "7.1", "docker", "billing-0",
+                     "payments", "true", "/srv/billing:/data:ro:false:rprivate"])
+    bad = ["%s shows %r, expected %r" % (who, lines[:1], want) for who, lines in got.items() if lines[:1] != [want]]
+    if bad:
+        raise Fail("\n  ".join(bad))
+    print("PASS: the container event in the capture gives vigil replay and sysdig 0.29.3 the metadata")
+    return 0
+
+
 def main():
     vigil, compat, case = sys.argv[1:4]
     livelib.require_root()
@@ -170,12 +215,16 @@ def main():
         return livelib.SKIP
     tmp = tempfile.mkdtemp(prefix="vigil-cmeta-")
     sock = os.path.join(tmp, "docker.sock")
-    api = Api(sock, case)
+    api = Api(sock, "normal" if case == "capture" else case)
     threading.Thread(target=api.serve_forever, daemon=True).start()
     cg = None
     v = None
     try:
         cg = DockerCgroup()
+        if case == "capture":
+            if not shutil.which("sysdig"):
+                raise Fail("Debian's sysdig is needed (make deps installs it)")
+            return capture_case(vigil, sock, cg, tmp)
         cid12 = cg.cid[:12]
         arrivals = {}           # alert index -> monotonic time it was read
 
