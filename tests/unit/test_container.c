@@ -6,7 +6,11 @@
  * cgroupfs drivers, kubepods QoS classes, conmon scopes that are the host's),
  * the container table, and the container JSON documents captures carry:
  * replacement on a new document, sorted labels, pod sandbox labels, mounts,
- * missing keys read as "", bad documents refused.
+ * missing keys read as "", bad documents refused; and the container/k8s
+ * fields as Falco's container plugin shows them for the host, a container
+ * known only by its cgroups and one with metadata (labels list, mount
+ * regular expressions, pod fields from the sandbox), and users from a
+ * container's own lists.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +22,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "capture/scap.h"
+#include "rules/fields.h"
 #include "state/container.h"
+#include "state/state.h"
 
 #define ID1 "3ad7b26ded6d8e7b23da7d48fe889434573036c27ae5a74837233de441c3601e"
 #define ID2 "63060edc2d3aa803ab559f2393776b151f99fc5b05035b21db66b3b62246ad6a"
@@ -339,6 +346,179 @@ static void test_apply_json_refused(void **state)
 	container_table_fini(&ct);
 }
 
+/* ===== fields: the container plugin's views ===== */
+
+static struct state g_st;
+static struct fctx g_fx;
+static struct event g_ev;
+
+static void add_thread(int64_t tid, const char *cgroups, size_t cglen, uint32_t uid, uint64_t pidns_ts)
+{
+	struct scap_proc_entry e;
+	memset(&e, 0, sizeof(e));
+	e.tid = e.pid = (uint64_t)tid;
+	e.ptid = 1;
+	e.comm = (struct scap_str){ "sh", 2 };
+	e.cgroups = (struct scap_str){ cgroups, (uint32_t)cglen };
+	e.uid = uid;
+	e.pidns_init_start_ts = pidns_ts;
+	assert_int_equal(state_add_proc(&g_st, &e), 0);
+}
+
+/* The value of field `name` for thread tid, rendered; "<NA>" when missing. */
+static const char *field_of(int64_t tid, const char *name)
+{
+	static char out[1024];
+	struct field_ref ref;
+	char err[256], fname[128];
+	const char *arg = NULL;
+	snprintf(fname, sizeof(fname), "%s", name);
+	char *br = strchr(fname, '[');
+	if (br) {
+		*br = 0;
+		arg = br + 1;
+		fname[strlen(name) - 1] = 0; /* the closing bracket */
+	}
+	if (field_resolve(fname, arg, &ref, err, sizeof(err)))
+		fail_msg("%s: %s", name, err);
+	memset(&g_ev, 0, sizeof(g_ev));
+	g_ev.type = 3; /* open exit */
+	g_ev.info = ev_info_get(g_ev.type);
+	g_ev.ts = 5000000000ull;
+	g_ev.thread = state_thread(&g_st, tid);
+	g_fx.ev = &g_ev;
+	g_fx.seq++;
+	struct strbuf sb;
+	strbuf_init(&sb);
+	field_render(&g_fx, &ref, &sb);
+	snprintf(out, sizeof(out), "%s", sb.buf ? sb.buf : "");
+	strbuf_fini(&sb);
+	return out;
+}
+
+static int fields_setup(void **state)
+{
+	(void)state;
+	static const char cg_docker[] = "cpu=/docker/" ID1 "\0memory=/docker/" ID1;
+	static const char cg_sbx[] = "cpu=/docker/" ID2;
+	static const char cg_host[] = "cpu=/user.slice\0memory=/user.slice";
+	state_init(&g_st);
+	fctx_init(&g_fx, &g_st);
+	add_thread(10, cg_docker, sizeof(cg_docker), 4242, 1000000000ull);
+	add_thread(20, cg_host, sizeof(cg_host), 0, 0);
+	add_thread(30, cg_sbx, sizeof(cg_sbx), 0, 0);
+	return 0;
+}
+
+static int fields_teardown(void **state)
+{
+	(void)state;
+	fctx_fini(&g_fx);
+	state_fini(&g_st);
+	return 0;
+}
+
+static void test_fields_views(void **state)
+{
+	(void)state;
+	/* the host: Falco's host entry */
+	assert_string_equal(field_of(20, "container.id"), "host");
+	assert_string_equal(field_of(20, "container.full_id"), "host");
+	assert_string_equal(field_of(20, "container.name"), "host");
+	assert_string_equal(field_of(20, "container.type"), "host");
+	assert_string_equal(field_of(20, "container.image.repository"), "");
+	assert_string_equal(field_of(20, "container.image.tag"), "");
+	assert_string_equal(field_of(20, "container.privileged"), "false");
+	assert_string_equal(field_of(20, "container.mounts"), "");
+	assert_string_equal(field_of(20, "container.labels"), "");
+	assert_string_equal(field_of(20, "k8s.ns.name"), "<NA>");
+	assert_string_equal(field_of(20, "k8s.pod.name"), "<NA>");
+	assert_string_equal(field_of(20, "k8s.pod.ip"), "");
+	assert_string_equal(field_of(20, "container.start_ts"), "<NA>");
+
+	/* a container known by its cgroups only */
+	assert_string_equal(field_of(10, "container.id"), "3ad7b26ded6d");
+	assert_string_equal(field_of(10, "container.full_id"), ID1);
+	assert_string_equal(field_of(10, "container.type"), "docker");
+	assert_string_equal(field_of(10, "container.name"), "<NA>");
+	assert_string_equal(field_of(10, "container.image.repository"), "<NA>");
+	assert_string_equal(field_of(10, "container.privileged"), "<NA>");
+	assert_string_equal(field_of(10, "k8s.pod.name"), "<NA>");
+	assert_string_equal(field_of(10, "container.start_ts"), "1000000000");
+	assert_string_equal(field_of(10, "container.duration"), "4000000000");
+
+	/* its metadata arrives */
+	assert_int_equal(container_apply_json(&g_st.containers, DOC_NGINX, strlen(DOC_NGINX), NULL), 0);
+	assert_string_equal(field_of(10, "container.name"), "k8s_nginx_web-0_production");
+	assert_string_equal(field_of(10, "container.image"), "docker.io/library/nginx:1.27");
+	assert_string_equal(field_of(10, "container.image.repository"), "docker.io/library/nginx");
+	assert_string_equal(field_of(10, "container.image.tag"), "1.27");
+	assert_string_equal(field_of(10, "container.image.digest"),
+			    "sha256:b9ff6f23cceb5bde20bb1f79b492b98d71ef7a7ae518ca1b15b26661a11e6a94");
+	assert_string_equal(field_of(10, "container.privileged"), "true");
+	assert_string_equal(field_of(10, "container.host_pid"), "true");
+	assert_string_equal(field_of(10, "container.ip"), "172.17.0.2");
+	/* sorted, ", ", no io.kubernetes.*, a bare key for an empty value */
+	assert_string_equal(field_of(10, "container.labels"), "app, maintainer:NGINX Docker Maintainers");
+	assert_string_equal(field_of(10, "container.label[maintainer]"), "NGINX Docker Maintainers");
+	assert_string_equal(field_of(10, "container.label[nope]"), "<NA>");
+	assert_string_equal(field_of(10, "k8s.pod.name"), "web-0");
+	assert_string_equal(field_of(10, "k8s.ns.name"), "production");
+	assert_string_equal(field_of(10, "k8s.pod.uid"), "<NA>");
+	assert_string_equal(field_of(10, "k8s.pod.sandbox_id"), "63060edc2d3a");
+	assert_string_equal(field_of(10, "k8s.pod.full_sandbox_id"), ID2);
+	/* the sandbox is not known: no pod IP nor pod labels */
+	assert_string_equal(field_of(10, "k8s.pod.ip"), "<NA>");
+	assert_string_equal(field_of(10, "k8s.pod.labels"), "");
+	/* mounts: by index, or a regular expression searched in the path */
+	assert_string_equal(field_of(10, "container.mounts"),
+			    "/srv/www:/usr/share/nginx/html:ro:false:rprivate,"
+			    "/var/run/docker.sock:/var/run/docker.sock::true:rprivate");
+	assert_string_equal(field_of(10, "container.mount[1]"), "/var/run/docker.sock:/var/run/docker.sock::true:rprivate");
+	assert_string_equal(field_of(10, "container.mount[2]"), "<NA>");
+	assert_string_equal(field_of(10, "container.mount.dest[/var/run/docker.sock]"), "/var/run/docker.sock");
+	assert_string_equal(field_of(10, "container.mount.source[nginx/html$]"), "/srv/www");
+	assert_string_equal(field_of(10, "container.mount.dest[/srv]"), "/usr/share/nginx/html");
+	assert_string_equal(field_of(10, "container.mount.dest[^/proc]"), "<NA>");
+	assert_string_equal(field_of(10, "container.mount.rdwr[0]"), "false");
+	assert_string_equal(field_of(10, "container.mount.mode[/srv/www]"), "ro");
+
+	/* the pod's sandbox arrives: pod IP and labels are its own */
+	static const char sbx[] = "{\"container\":{\"id\":\"63060edc2d3a\",\"type\":0,\"name\":\"k8s_POD_web-0\","
+				  "\"ip\":\"10.1.2.3\",\"is_pod_sandbox\":true,\"pod_sandbox_labels\":{\"app\":\"web\","
+				  "\"tier\":\"\",\"io.kubernetes.pod.name\":\"web-0\"}}}";
+	assert_int_equal(container_apply_json(&g_st.containers, sbx, strlen(sbx), NULL), 0);
+	assert_string_equal(field_of(10, "k8s.pod.ip"), "10.1.2.3");
+	assert_string_equal(field_of(10, "k8s.pod.label[app]"), "web");
+	assert_string_equal(field_of(10, "k8s.pod.labels"), "app:web, tier");
+	assert_string_equal(field_of(30, "container.name"), "k8s_POD_web-0");
+}
+
+static void test_fields_users(void **state)
+{
+	(void)state;
+	struct scap_user_entry u;
+	struct scap_group_entry g;
+	memset(&u, 0, sizeof(u));
+	u.uid = 4242;
+	u.name = (struct scap_str){ "hostuser", 8 };
+	assert_int_equal(state_add_user(&g_st, &u), 0);
+	/* no list for the container (a capture without one): the host's */
+	assert_string_equal(field_of(10, "user.name"), "hostuser");
+	/* a capture's entry for the container: the container's own */
+	u.name = (struct scap_str){ "appuser", 7 };
+	u.container_id = (struct scap_str){ "3ad7b26ded6d", 12 };
+	assert_int_equal(state_add_user(&g_st, &u), 0);
+	memset(&g, 0, sizeof(g));
+	g.gid = 0;
+	g.name = (struct scap_str){ "wheel", 5 };
+	g.container_id = (struct scap_str){ "3ad7b26ded6d", 12 };
+	assert_int_equal(state_add_group(&g_st, &g), 0);
+	assert_string_equal(field_of(10, "user.name"), "appuser");
+	assert_string_equal(field_of(10, "group.name"), "wheel");
+	assert_string_equal(field_of(20, "user.name"), "<NA>"); /* the host has no uid 0 here */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +532,8 @@ int main(void)
 		cmocka_unit_test(test_type_codes),
 		cmocka_unit_test(test_apply_json),
 		cmocka_unit_test(test_apply_json_refused),
+		cmocka_unit_test_setup_teardown(test_fields_views, fields_setup, fields_teardown),
+		cmocka_unit_test_setup_teardown(test_fields_users, fields_setup, fields_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
