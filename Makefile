@@ -10,11 +10,12 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
 # Debian packages the build and the tests need (installed only when missing);
-# podman and runc run the live tests' container cases (as root, --network host).
+# podman and runc run the live tests' container cases (as root, --network host),
+# busybox-static is the image of the container metadata test.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
-	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev \
+	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
-	podman runc
+	podman runc busybox-static
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
 

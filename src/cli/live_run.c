@@ -12,7 +12,9 @@
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
+#include "common/log.h"
 #include "rules/compile.h"
+#include "state/container_meta.h"
 #include "state/proc_scan.h"
 
 static volatile sig_atomic_t g_stop;
@@ -33,6 +35,128 @@ static int64_t on_current_ppid(void *ud, int64_t tid)
 {
 	(void)ud;
 	return proc_scan_ppid("/proc", tid);
+}
+
+static uint64_t now_ns(void);
+
+/* ------------------------------------------------------------------------
+ * Container metadata: the state asks when it first sees a container, the
+ * worker answers in the background, the loop applies the answers between
+ * events (container_meta.h).
+ * ------------------------------------------------------------------------ */
+
+struct live_meta {
+	struct cmeta *cm;	/* NULL: no runtime enabled */
+	struct session *s;
+};
+
+static void on_new_container(void *ud, struct state *st, struct container_info *ci)
+{
+	struct live_meta *lm = ud;
+	(void)st;
+	ci->lookup = CLOOKUP_PENDING;
+	if (!lm->cm || container_meta_request(lm->cm, ci->full_id, ci->type)) {
+		ci->lookup = CLOOKUP_FAILED;
+		return;
+	}
+	log_debug("container %s (%s): looking its metadata up", ci->id, ci->type);
+}
+
+static void on_meta_result(void *ud, const struct cmeta_result *r)
+{
+	struct live_meta *lm = ud;
+	struct state *st = &lm->s->e.st;
+	struct container_info *ci;
+
+	if (r->json && !engine_container_json(&lm->s->e, r->json, r->len)) {
+		ci = st->last_container;
+		log_debug("container %s: metadata from %s after %u lookup(s), %.1f ms", ci->id, r->source, r->attempts,
+			  (double)r->elapsed_ns / 1e6);
+		/* a pod's labels and IP are its sandbox's: know the sandbox too */
+		if (*ci->pod_sandbox_id && strncmp(ci->pod_sandbox_id, ci->id, 12)) {
+			struct container_info *sb = container_get(&st->containers, ci->pod_sandbox_id, ci->type, NULL);
+			if (sb->lookup == CLOOKUP_NONE && !sb->has_metadata)
+				on_new_container(lm, st, sb);
+		}
+		return;
+	}
+	ci = container_find(&st->containers, r->id);
+	log_debug("container %.12s: no runtime knows it after %u lookup(s), %.1f ms; not asked again", r->id,
+		  r->attempts, (double)r->elapsed_ns / 1e6);
+	if (ci && !ci->has_metadata)
+		ci->lookup = CLOOKUP_FAILED;	/* remembered: not asked again */
+}
+
+/* Load ci's users from the root of a process of it: t's process, its
+ * ancestors in the container, or any other of its processes (t may be gone
+ * already). A failure is retried a second later at the earliest. */
+static bool users_from(struct state *st, struct container_info *ci, struct thread *t)
+{
+	char root[64];
+	snprintf(root, sizeof(root), "/proc/%lld/root", (long long)t->pid);
+	return !proc_scan_container_users(st, ci, root);
+}
+
+static void on_container_users(void *ud, struct state *st, struct container_info *ci, struct thread *t)
+{
+	struct live_meta *lm = ud;
+	uint64_t now = now_ns();
+	bool ok = false;
+	int depth = 0;
+
+	if (ci->users_retry_ns > now)
+		return;
+	for (struct thread *p = state_main_thread(st, t); p && depth++ < 64;
+	     p = state_parent(st, state_main_thread(st, p)))
+		if (state_thread_container(st, p) != ci || (ok = users_from(st, ci, p)))
+			break;
+	for (size_t i = 0; i < st->threads.cap && !ok; i++) {
+		struct thread *o = st->threads.vals[i];
+		if (o && o->pid == o->tid && state_thread_container(st, o) == ci)
+			ok = users_from(st, ci, o);
+	}
+	if (ok)
+		engine_container_users(&lm->s->e, ci);
+	else
+		ci->users_retry_ns = now + 1000000000ull;
+}
+
+/* Hook the metadata worker into the state, and ask for the containers of
+ * the processes already running. */
+static void meta_start(struct live_meta *lm, struct session *s)
+{
+	struct state *st = &s->e.st;
+	lm->s = s;
+	lm->cm = NULL;
+	if (cmeta_cfg_any(&s->opts.container)) {
+		lm->cm = container_meta__new(&s->opts.container);
+		if (!lm->cm)
+			fprintf(stderr, "vigil: container metadata disabled: cannot start its worker: %s\n", strerror(errno));
+	}
+	st->new_container = on_new_container;
+	st->container_users = on_container_users;
+	st->container_ud = lm;
+	for (size_t i = 0; i < st->threads.cap; i++)
+		if (st->threads.vals[i])
+			state_thread_container(st, st->threads.vals[i]);
+}
+
+static void meta_stop(struct live_meta *lm, bool stats)
+{
+	struct cmeta_stats cs;
+	if (!lm->cm)
+		return;
+	container_meta_drain(lm->cm, on_meta_result, lm);
+	container_meta_stats(lm->cm, &cs);
+	if (stats)
+		fprintf(stderr,
+			"containers: %llu looked up, %llu found, %llu failed, %llu pending; %llu retries, %llu API "
+			"timeouts\n",
+			(unsigned long long)cs.requested, (unsigned long long)cs.found, (unsigned long long)cs.failed,
+			(unsigned long long)cs.pending, (unsigned long long)cs.retries, (unsigned long long)cs.api_timeouts);
+	container_meta__free(lm->cm);
+	lm->cm = NULL;
+	lm->s->e.st.new_container = NULL;
 }
 
 /* Read the host into the state: machine, users, every thread and fd. */
@@ -138,6 +262,9 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	engine_set_drops(&s->e, s->opts.drops_threshold, s->opts.drops_actions, s->opts.drops_rate,
 			 s->opts.drops_max_burst, s->opts.drops_simulate);
 
+	struct live_meta lm;
+	meta_start(&lm, s);
+
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -157,6 +284,8 @@ int live_run(struct session *s, const struct live_run_opts *o)
 			ev.num = ++s->e.seq;
 			engine_event(&s->e, &ev);
 		}
+		if (lm.cm)
+			container_meta_drain(lm.cm, on_meta_result, &lm);
 		uint64_t now = now_ns();
 		if (now - last_stats >= 100000000ull) {
 			live_get_stats(l, &ls);
@@ -173,6 +302,7 @@ int live_run(struct session *s, const struct live_run_opts *o)
 		engine_event(&s->e, &ev);
 	}
 	status = s->e.stop ? s->e.exit_status : 0;
+	meta_stop(&lm, s->stats);
 	fflush(stdout);
 	live_get_stats(l, &ls);
 	live_close(l);

@@ -8,6 +8,7 @@
 #include <yaml.h>
 #include "cli/options.h"
 #include "common/diag.h"
+#include "common/log.h"
 #include "engine/drops.h"
 #include "rules/ruleset.h"
 
@@ -25,6 +26,77 @@ void cli_options_init(struct cli_options *o)
 	o->drops_actions = DROP_ACT_LOG | DROP_ACT_ALERT;
 	o->drops_rate = 0.03333;
 	o->drops_max_burst = 1;
+	cmeta_cfg_init(&o->container);
+	o->log_level = LOG_LVL_INFO;
+}
+
+/* A comma-separated list of paths (a YAML sequence flattens to one). */
+static int set_paths(char (*dst)[CMETA_PATH_LEN], int *n, const char *key, const char *v, char *err, size_t errlen)
+{
+	char buf[4 * CMETA_PATH_LEN];
+	snprintf(buf, sizeof(buf), "%s", v);
+	*n = 0;
+	for (char *tok = strtok(buf, ", []"); tok; tok = strtok(NULL, ", []")) {
+		if (*n == CMETA_MAX_PATHS || strlen(tok) >= CMETA_PATH_LEN) {
+			snprintf(err, errlen, "option %s: at most %d paths of fewer than %d characters", key,
+				 CMETA_MAX_PATHS, CMETA_PATH_LEN);
+			return -EINVAL;
+		}
+		snprintf(dst[(*n)++], CMETA_PATH_LEN, "%s", tok);
+	}
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *key, const char *v, char *err, size_t errlen);
+
+/* container.engines.ENGINE.{enabled,sockets,state_dirs}, container.engine_timeout,
+ * container.label_max_len. Returns 1 if `key` is not one of them. */
+static int set_container(struct cmeta_cfg *c, const char *key, const char *v, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} engines[] = {
+		{ "docker", offsetof(struct cmeta_cfg, docker) },
+		{ "podman", offsetof(struct cmeta_cfg, podman) },
+		{ "containerd", offsetof(struct cmeta_cfg, containerd) },
+		{ "cri", offsetof(struct cmeta_cfg, cri) },
+	};
+	if (!strcmp(key, "container.engine_timeout")) {
+		char *end;
+		double d = strtod(v, &end);
+		if (!*v || *end || !(d >= 0) || d > 3600) {
+			snprintf(err, errlen, "option %s: '%s' is not a number of seconds (0 to 3600)", key, v);
+			return -EINVAL;
+		}
+		c->timeout = d > 0 ? d : 3600;	/* 0: Falco's "no timeout", bounded to an hour */
+		return 0;
+	}
+	if (!strcmp(key, "container.label_max_len")) {
+		char *end;
+		unsigned long n = strtoul(v, &end, 10);
+		if (!*v || *end || n > 1u << 20) {
+			snprintf(err, errlen, "option %s: '%s' is not a length", key, v);
+			return -EINVAL;
+		}
+		c->label_max_len = (unsigned)n;
+		return 0;
+	}
+	if (strncmp(key, "container.engines.", 18))
+		return 1;
+	const char *name = key + 18, *dot = strchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof(engines) / sizeof(engines[0]); i++) {
+		if (strlen(engines[i].name) != (size_t)(dot - name) || strncmp(name, engines[i].name, (size_t)(dot - name)))
+			continue;
+		struct cmeta_engine_cfg *e = (struct cmeta_engine_cfg *)((char *)c + engines[i].off);
+		if (!strcmp(dot + 1, "enabled"))
+			return set_bool(&e->enabled, key, v, err, errlen);
+		if (!strcmp(dot + 1, "sockets") && strcmp(engines[i].name, "containerd") && strcmp(engines[i].name, "cri"))
+			return set_paths(e->sockets, &e->nsockets, key, v, err, errlen);
+		if (!strcmp(dot + 1, "state_dirs") && strcmp(engines[i].name, "docker"))
+			return set_paths(e->dirs, &e->ndirs, key, v, err, errlen);
+	}
+	return 1;
 }
 
 static int set_double(double *dst, const char *key, const char *v, char *err, size_t errlen)
@@ -157,6 +229,24 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 			snprintf(o->rules_files[o->nrules_files++], sizeof(o->rules_files[0]), "%s", tok);
 		return 0;
 	}
+	if (!strcmp(key, "log_level")) {
+		/* Falco's syslog-style names, onto vigil's four levels */
+		static const struct { const char *n; int l; } lv[] = {
+			{ "emergency", LOG_LVL_ERROR }, { "alert", LOG_LVL_ERROR }, { "critical", LOG_LVL_ERROR },
+			{ "error", LOG_LVL_ERROR }, { "warning", LOG_LVL_WARN }, { "notice", LOG_LVL_INFO },
+			{ "info", LOG_LVL_INFO }, { "debug", LOG_LVL_DEBUG },
+		};
+		for (size_t i = 0; i < sizeof(lv) / sizeof(lv[0]); i++)
+			if (!strcmp(v, lv[i].n)) {
+				o->log_level = lv[i].l;
+				return 0;
+			}
+		snprintf(err, errlen, "option log_level: '%s' is not a log level (error, warning, info, debug...)", v);
+		return -EINVAL;
+	}
+	int crc = set_container(&o->container, key, v, err, errlen);
+	if (crc <= 0)
+		return crc;
 	if (!strcmp(key, "priority")) {
 		int p = priority_parse(v);
 		if (p < 0) {
@@ -173,11 +263,12 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 /* Keys of falco.yaml that vigil accepts but that do not change a replay. */
 static bool accepted_key(const char *key, const char *v)
 {
-	static const char *const keys[] = { "log_stderr", "log_syslog", "log_level", "libs_logger.enabled",
+	static const char *const keys[] = { "log_stderr", "log_syslog", "libs_logger.enabled",
 					    "libs_logger.severity", "buffered_outputs", "output_timeout",
 					    "watch_config_files", "syslog_output.enabled", "http_output.enabled",
 					    "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
-					    "metrics.enabled", "outputs.rate", "outputs.max_burst", NULL };
+					    "metrics.enabled", "outputs.rate", "outputs.max_burst", "load_plugins",
+					    "container.hooks", "container.with_size", NULL };
 	for (size_t i = 0; keys[i]; i++)
 		if (!strcmp(keys[i], key))
 			return true;
@@ -200,6 +291,29 @@ static void flatten(struct cli_options *o, const char *path, yaml_document_t *d,
 		return;
 	}
 	char val[4096] = "";
+	if (n->type == YAML_SEQUENCE_NODE && !strcmp(prefix, "plugins")) {
+		/* Falco's plugin list: the container plugin's init_config sets
+		 * vigil's container.* options; other plugins are not vigil's */
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(d, *it), *name = NULL, *init = NULL;
+			for (yaml_node_pair_t *p = e && e->type == YAML_MAPPING_NODE ? e->data.mapping.pairs.start : NULL;
+			     p && p < e->data.mapping.pairs.top; p++) {
+				yaml_node_t *k = yaml_document_get_node(d, p->key);
+				if (k && k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, "name"))
+					name = yaml_document_get_node(d, p->value);
+				if (k && k->type == YAML_SCALAR_NODE && !strcmp((const char *)k->data.scalar.value, "init_config"))
+					init = yaml_document_get_node(d, p->value);
+			}
+			if (name && name->type == YAML_SCALAR_NODE && !strcmp((const char *)name->data.scalar.value, "container")) {
+				if (init)
+					flatten(o, path, d, init, "container", dl, rc);
+			} else if (name && name->type == YAML_SCALAR_NODE) {
+				diag_add(dl, DIAG_WARNING, path, (int)e->start_mark.line + 1, (int)e->start_mark.column + 1, NULL, 1,
+					 "plugin '%s': vigil has no plugins; ignored", (const char *)name->data.scalar.value);
+			}
+		}
+		return;
+	}
 	if (n->type == YAML_SEQUENCE_NODE) {
 		size_t len = 0;
 		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {

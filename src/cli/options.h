@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "state/container_meta.h"
 
 struct cli_options {
 	bool json_output;
@@ -20,6 +21,7 @@ struct cli_options {
 	bool evaluate_enter_events;
 	bool suggested_output;
 	int min_priority;
+	int log_level;		/* enum log_level (log_level: error, warning, info, debug) */
 	/* outputs */
 	bool stdout_output;
 	bool file_output;
@@ -34,6 +36,9 @@ struct cli_options {
 	double drops_rate;
 	double drops_max_burst;
 	bool drops_simulate;
+	/* container metadata of live runs: container.engines.*, container.engine_timeout,
+	 * container.label_max_len (Falco's container plugin init_config) */
+	struct cmeta_cfg container;
 	/* rules_files from a configuration file (used when no -r is given) */
 	char rules_files[16][512];
 	int nrules_files;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include "capture/scap_writer.h"
 #include "cli/session.h"
+#include "common/log.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
 #define SUGGESTED_OUTPUT                                                                                    \
@@ -52,6 +53,24 @@ void session_usage_options(FILE *f)
 		"                           evaluate_enter_events=true|false (false: rules see one record per\n"
 		"                             completed syscall, as Falco >= 0.42; true: also the syscall\n"
 		"                             enter events a capture holds, as older Falco did)\n"
+		"                           log_level=error|warning|info|debug (info)\n"
+		"                         container metadata of live runs (Falco's container plugin\n"
+		"                         init_config, also read from falco.yaml's plugins list):\n"
+		"                           container.engines.docker.enabled=  (true)\n"
+		"                           container.engines.docker.sockets=PATH[,PATH] (/var/run/docker.sock)\n"
+		"                           container.engines.podman.enabled=  (true)\n"
+		"                           container.engines.podman.sockets=  (/run/podman/podman.sock)\n"
+		"                           container.engines.podman.state_dirs= (/var/lib/containers/storage,\n"
+		"                             /run/containers/storage: config.json when the API is not running)\n"
+		"                           container.engines.containerd.enabled= (true)\n"
+		"                           container.engines.containerd.state_dirs=\n"
+		"                             (/run/containerd/io.containerd.runtime.v2.task,\n"
+		"                              /run/containerd/io.containerd.runtime.v1.linux)\n"
+		"                           container.engines.cri.enabled=     (true: CRI-O)\n"
+		"                           container.engines.cri.state_dirs=  (/run/containers/storage,\n"
+		"                             /var/lib/containers/storage)\n"
+		"                           container.engine_timeout=SECONDS   (2: each API request)\n"
+		"                           container.label_max_len=N          (100: longer labels left out)\n"
 		"  -D SUBSTRING           disable rules whose name contains SUBSTRING (repeatable)\n"
 		"  -t TAG                 only enable rules with TAG (repeatable)\n"
 		"  -T TAG                 disable rules with TAG (repeatable)\n"
@@ -171,6 +190,7 @@ int session_start(struct session *s, bool need_rules)
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EINVAL;
 	}
+	log_set_level(o->log_level);
 	if (need_rules && !s->nrules)
 		for (int i = 0; i < o->nrules_files; i++)
 			s->rules[s->nrules++] = o->rules_files[i];

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "capture/scap.h"
 #include "capture/scap_writer.h"
 #include "engine/engine.h"
@@ -190,6 +191,8 @@ void engine_event(struct engine *e, struct event *ev)
 	int pass = -1;	/* the filter's verdict, once evaluated */
 
 	e->stats.events++;
+	if (ev->ts > e->last_ts)
+		e->last_ts = ev->ts;
 	if (e->drops_enabled) {
 		struct drop_counts dd;
 		uint64_t de = 0;
@@ -200,6 +203,10 @@ void engine_event(struct engine *e, struct event *ev)
 	if (e->writer)
 		write_state(e);
 	state_event_pre(&e->st, ev);
+	/* live: the first event of a container starts its metadata lookup, even
+	 * when no rule asks for a container field yet */
+	if (e->st.new_container && ev->thread)
+		state_thread_container(&e->st, ev->thread);
 	e->fc.ev = ev;
 	e->fc.seq++;
 	/* Falco >= 0.42 drops syscall enter events (their exit carries all);
@@ -233,6 +240,70 @@ post:
 	if (e->writer)
 		write_event(e, ev, pass);
 	state_event_post(&e->st, ev);
+}
+
+/* An internal event of `type` with the given parameters, at the last
+ * event's time, of no thread. */
+static void synth_event(struct engine *e, struct event *ev, uint16_t type, const struct ev_param *params, uint32_t n)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->info = ev_info_get(type);
+	ev->ts = e->last_ts;
+	if (!ev->ts) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		ev->ts = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	}
+	ev->tid = -1;
+	ev->nparams = n;
+	ev->lenwidth = (ev->info->flags & EF_LARGE_PAYLOAD) ? 4 : 2;
+	memcpy(ev->params, params, n * sizeof(*params));
+}
+
+int engine_container_json(struct engine *e, const char *json, size_t len)
+{
+	struct event ev;
+	struct ev_param p = { (const uint8_t *)json, (uint32_t)len + 1 };	/* with its NUL */
+	synth_event(e, &ev, len + 1 > UINT16_MAX ? VG_EV_CONTAINER_JSON_2_E : VG_EV_CONTAINER_JSON_E, &p, 1);
+	ev.num = ++e->seq;
+	engine_event(e, &ev);
+	return e->st.last_container ? 0 : -EINVAL;
+}
+
+void engine_container_users(struct engine *e, const struct container_info *ci)
+{
+	struct event ev;
+	uint32_t flags = e->filter ? SCAP_DF_STATE_ONLY : 0;
+	const uint8_t *cid = (const uint8_t *)ci->id;
+	uint32_t cidlen = (uint32_t)strlen(ci->id) + 1;
+
+	if (!e->writer || scap_writer__wants_state(e->writer))
+		return;
+	for (size_t i = 0; i < ci->users.cap; i++) {
+		const struct user_info *u = ci->users.vals[i];
+		if (!u)
+			continue;
+		struct ev_param p[6] = {
+			{ (const uint8_t *)&u->uid, 4 }, { (const uint8_t *)&u->gid, 4 },
+			{ (const uint8_t *)u->name, (uint32_t)strlen(u->name) + 1 },
+			{ (const uint8_t *)u->home, (uint32_t)strlen(u->home) + 1 },
+			{ (const uint8_t *)u->shell, (uint32_t)strlen(u->shell) + 1 }, { cid, cidlen },
+		};
+		synth_event(e, &ev, VG_EV_USER_ADDED_E, p, 6);
+		write_one(e, &ev, flags);
+	}
+	for (size_t i = 0; i < ci->groups.cap; i++) {
+		const struct group_info *g = ci->groups.vals[i];
+		if (!g)
+			continue;
+		struct ev_param p[3] = {
+			{ (const uint8_t *)&g->gid, 4 }, { (const uint8_t *)g->name, (uint32_t)strlen(g->name) + 1 },
+			{ cid, cidlen },
+		};
+		synth_event(e, &ev, VG_EV_GROUP_ADDED_E, p, 3);
+		write_one(e, &ev, flags);
+	}
 }
 
 static int meta_proc(void *ud, const struct scap_proc_entry *p)

@@ -57,6 +57,7 @@ struct engine {
 	struct strbuf line;
 	struct engine_stats stats;
 	uint64_t seq;			/* evt.num of the last event read */
+	uint64_t last_ts;		/* ts of the last event run */
 	/* syscall_event_drops */
 	struct drop_mgr drops;
 	bool drops_enabled;
@@ -98,6 +99,20 @@ void engine_set_writer(struct engine *e, struct scap_writer *w);
 
 /* Run one event through the pipeline. */
 void engine_event(struct engine *e, struct event *ev);
+
+/* A container JSON document a live lookup produced (container_meta.h), run
+ * through the pipeline as the container event that carries it, stamped with
+ * the last event's time: the state takes the metadata, and -w writes the
+ * event (PPME_CONTAINER_JSON_E, or the large-payload _2_E beyond 64 KiB), so
+ * that a replay and sysdig see the metadata from the same point of the
+ * stream. Returns 0, or -EINVAL for a document the state refused. */
+int engine_container_json(struct engine *e, const char *json, size_t len);
+
+/* -w: write the users and groups of container `ci` (just loaded from its
+ * root) as user/group-added events carrying its id, flagged state-only when
+ * a filter selects the events, so that a replay names them as the live run
+ * did. Does nothing before the writer holds the state. */
+void engine_container_users(struct engine *e, const struct container_info *ci);
 
 /* Replay a capture file. Returns 0, or a negative errno with a message
  * (naming the byte offset for corrupt input) in err. */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include "common/util.h"
 #include "rules/fields.h"
 
@@ -157,6 +159,10 @@ void fctx_fini(struct fctx *c)
 {
 	for (int i = 0; i < FCTX_SCRATCH; i++)
 		strbuf_fini(&c->scratch[i]);
+	for (int i = 0; i < FCTX_RE_CACHE; i++) {
+		free(c->re_cache[i].pat);
+		pcre2_code_free(c->re_cache[i].code);
+	}
 }
 
 static struct strbuf *scratch(struct fctx *c)
@@ -622,17 +628,98 @@ static bool fd_dirname(struct fctx *c, const struct fdinfo *fi, struct fval *o, 
  * Containers
  * ------------------------------------------------------------------------ */
 
-static struct container_info *cont(struct fctx *c)
+/*
+ * Falco's container plugin extracts from one of three views of a thread:
+ * - the host: an entry of its own (id, full id and name "host", type
+ *   "host", every string "" and every flag false, so outputs show
+ *   `container_image_repository=` and no label);
+ * - a container with metadata: what the document says ("" when it says
+ *   nothing);
+ * - a container known only by its cgroups: container.id, and here also
+ *   container.full_id and container.type, which the cgroups name; every
+ *   other field is missing (<NA>) until the metadata arrives.
+ * container.start_ts and container.duration come from the thread's pid
+ * namespace (proc.pidns_init_start_ts), whatever the view.
+ */
+static const struct container_info g_host_container = {
+	.id = "host", .full_id = "host", .type = "host", .name = "host", .image = "", .image_id = "",
+	.image_repo = "", .image_tag = "", .image_digest = "", .ip = "", .user = "", .cni_json = "",
+	.pod_sandbox_id = "", .has_metadata = true,
+};
+
+/* The thread's container view: the host entry, the container's, or NULL
+ * when there is no thread. */
+static const struct container_info *cont(struct fctx *c)
 {
 	struct thread *t = c->ev->thread;
 	if (!t)
 		return NULL;
-	/* the thread's own cgroups; its main thread's when it has none */
-	return state_container((struct state *)c->st, t->cgroups_len ? t : proc_main(c, t));
+	const struct container_info *ci = state_thread_container((struct state *)c->st, t);
+	return ci ? ci : &g_host_container;
 }
 
-static const struct container_mount *mount_sel(const struct container_info *ci, const struct field_ref *ref,
-					       bool by_dest)
+/* The same, only when its metadata is known (the host's always is). */
+static const struct container_info *cont_meta(struct fctx *c)
+{
+	const struct container_info *ci = cont(c);
+	return ci && ci->has_metadata ? ci : NULL;
+}
+
+/* The pod sandbox entry whose pod fields a container shows: its own when it
+ * carries the CNI result, else its sandbox container's (the host entry for
+ * an empty sandbox id, as the plugin's table keys the host by ""), NULL when
+ * the sandbox is not known. */
+static const struct container_info *pod_entry(struct fctx *c, const struct container_info *ci)
+{
+	if (*ci->cni_json)
+		return ci;
+	if (!*ci->pod_sandbox_id)
+		return &g_host_container;
+	const struct container_info *sb = container_find(&c->st->containers, ci->pod_sandbox_id);
+	return sb && sb->has_metadata ? sb : NULL;
+}
+
+/* Labels as the plugin lists them: sorted, "key:value" (or "key" for an
+ * empty value) joined by ", ", without annotations and io.kubernetes.*. */
+static bool labels_list(struct fctx *c, const struct container_kv *kv, size_t n, struct fval *o)
+{
+	struct strbuf *sb = scratch(c);
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(kv[i].key, "annotation.", 11) || !strncmp(kv[i].key, "io.kubernetes.", 14))
+			continue;
+		strbuf_addf(sb, "%s%s", sb->len ? ", " : "", kv[i].key);
+		if (*kv[i].value)
+			strbuf_addf(sb, ":%s", kv[i].value);
+	}
+	return v_sb(o, sb);
+}
+
+/* A compiled mount path pattern, cached per context. */
+static pcre2_code *mount_re(struct fctx *c, const char *pat)
+{
+	for (int i = 0; i < FCTX_RE_CACHE; i++)
+		if (c->re_cache[i].pat && !strcmp(c->re_cache[i].pat, pat))
+			return c->re_cache[i].code;
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, PCRE2_MULTILINE, &err, &off, NULL);
+	if (!re)
+		return NULL;
+	int k = c->re_next;
+	c->re_next = (c->re_next + 1) % FCTX_RE_CACHE;
+	free(c->re_cache[k].pat);
+	pcre2_code_free(c->re_cache[k].code);
+	c->re_cache[k].pat = strdup(pat);
+	c->re_cache[k].code = re;
+	return re;
+}
+
+/* container.mount*[ARG]: a mount by index, or the first one whose source
+ * (destination for container.mount.source) the regular expression ARG
+ * matches somewhere, as the container plugin searches (libsinsp before it
+ * used a glob). */
+static const struct container_mount *mount_sel(struct fctx *c, const struct container_info *ci,
+					       const struct field_ref *ref, bool by_dest)
 {
 	if (!ci)
 		return NULL;
@@ -641,12 +728,27 @@ static const struct container_mount *mount_sel(const struct container_info *ci, 
 			return &ci->mounts[ref->index];
 		return NULL;
 	}
-	for (size_t i = 0; i < ci->nmounts; i++) {
+	pcre2_code *re = mount_re(c, ref->key);
+	if (!re)
+		return NULL;
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	const struct container_mount *found = NULL;
+	for (size_t i = 0; i < ci->nmounts && !found; i++) {
 		const char *s = by_dest ? ci->mounts[i].dest : ci->mounts[i].source;
-		if (fnmatch_nopath(ref->key, s))
-			return &ci->mounts[i];
+		if (pcre2_match(re, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL) >= 0)
+			found = &ci->mounts[i];
 	}
-	return NULL;
+	pcre2_match_data_free(md);
+	return found;
+}
+
+static uint64_t pidns_start(struct fctx *c, struct thread *t)
+{
+	if (!t)
+		return 0;
+	if (!t->pidns_init_start_ts)
+		t = proc_main(c, t);
+	return t->pidns_init_start_ts;
 }
 
 /* ------------------------------------------------------------------------
@@ -659,7 +761,7 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 	const struct event *ev = c->ev;
 	struct thread *t = ev->thread;
 	struct fdinfo *fi = ev->fdinfo;
-	struct container_info *ci;
+	const struct container_info *cc;
 	const struct user_info *ui;
 	const struct group_info *gi;
 	struct thread *a;
@@ -1170,25 +1272,25 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 	case FLD_USER_UID:
 		return t && v_u64(o, VG_PT_UINT32, t->uid);
 	case FLD_USER_NAME:
-		ui = t ? state_user(c->st, t->uid) : NULL;
+		ui = t ? state_thread_user((struct state *)c->st, t, t->uid) : NULL;
 		return ui && v_str(o, ui->name);
 	case FLD_USER_HOMEDIR:
-		ui = t ? state_user(c->st, t->uid) : NULL;
+		ui = t ? state_thread_user((struct state *)c->st, t, t->uid) : NULL;
 		return ui && v_str(o, ui->home);
 	case FLD_USER_SHELL:
-		ui = t ? state_user(c->st, t->uid) : NULL;
+		ui = t ? state_thread_user((struct state *)c->st, t, t->uid) : NULL;
 		return ui && v_str(o, ui->shell);
 	case FLD_USER_LOGINUID:
 		return t && v_i64(o, t->loginuid == UINT32_MAX ? -1 : (int64_t)t->loginuid);
 	case FLD_USER_LOGINNAME:
 		if (!t || t->loginuid == UINT32_MAX)
 			return false;
-		ui = state_user(c->st, t->loginuid);
+		ui = state_thread_user((struct state *)c->st, t, t->loginuid);
 		return ui && v_str(o, ui->name);
 	case FLD_GROUP_GID:
 		return t && v_u64(o, VG_PT_UINT32, t->gid);
 	case FLD_GROUP_NAME:
-		gi = t ? state_group(c->st, t->gid) : NULL;
+		gi = t ? state_thread_group((struct state *)c->st, t, t->gid) : NULL;
 		return gi && v_str(o, gi->name);
 
 	/* ---- fd ---- */
@@ -1281,9 +1383,9 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 	case FLD_FD_CONTAINERDIRECTORY: {
 		if (!fi)
 			return false;
-		ci = cont(c);
+		cc = cont(c);
 		sb = scratch(c);
-		strbuf_adds(sb, ci ? ci->id : "host");
+		strbuf_adds(sb, cc ? cc->id : "host");
 		strbuf_addc(sb, ':');
 		struct fval d;
 		if (ref->def->id == FLD_FD_CONTAINERNAME)
@@ -1350,157 +1452,122 @@ bool field_extract(struct fctx *c, const struct field_ref *cref, struct fval *o)
 		return abs_path(c, "newpath", "newdirfd", o, raw);
 	}
 
-	/* ---- container / k8s ---- */
+	/* ---- container / k8s (see cont()) ---- */
 	case FLD_CONTAINER_ID:
-		if (!t)
-			return false;
-		ci = cont(c);
-		return v_str(o, ci ? ci->id : "host");
+		return (cc = cont(c)) && v_str(o, cc->id);
 	case FLD_CONTAINER_FULL_ID:
-		if (!t)
-			return false;
-		ci = cont(c);
-		return v_str(o, ci ? ci->full_id : "host");
-	case FLD_CONTAINER_NAME:
-		if (!t)
-			return false;
-		ci = cont(c);
-		return v_str(o, ci ? ci->name : "host");
-	case FLD_CONTAINER_IMAGE:
-		ci = cont(c);
-		return ci && v_str(o, ci->image);
-	case FLD_CONTAINER_IMAGE_ID:
-		ci = cont(c);
-		return ci && v_str(o, ci->image_id);
-	case FLD_CONTAINER_IMAGE_REPOSITORY:
-		ci = cont(c);
-		return ci && v_str(o, ci->image_repo);
-	case FLD_CONTAINER_IMAGE_TAG:
-		ci = cont(c);
-		return ci && v_str(o, ci->image_tag);
-	case FLD_CONTAINER_IMAGE_DIGEST:
-		ci = cont(c);
-		return ci && v_str(o, ci->image_digest);
+		return (cc = cont(c)) && v_str(o, cc->full_id);
 	case FLD_CONTAINER_TYPE:
-		if (!t)
-			return false;
-		ci = cont(c);
-		return v_str(o, ci ? ci->type : "host");
+		return (cc = cont(c)) && v_str(o, cc->type);
+	case FLD_CONTAINER_NAME:
+		return (cc = cont_meta(c)) && v_str(o, cc->name);
+	case FLD_CONTAINER_IMAGE:
+		return (cc = cont_meta(c)) && v_str(o, cc->image);
+	case FLD_CONTAINER_IMAGE_ID:
+		return (cc = cont_meta(c)) && v_str(o, cc->image_id);
+	case FLD_CONTAINER_IMAGE_REPOSITORY:
+		return (cc = cont_meta(c)) && v_str(o, cc->image_repo);
+	case FLD_CONTAINER_IMAGE_TAG:
+		return (cc = cont_meta(c)) && v_str(o, cc->image_tag);
+	case FLD_CONTAINER_IMAGE_DIGEST:
+		return (cc = cont_meta(c)) && v_str(o, cc->image_digest);
+	case FLD_CONTAINER_IP:
+		return (cc = cont_meta(c)) && v_str(o, cc->ip);
+	case FLD_CONTAINER_CNI_JSON:
+		return (cc = cont_meta(c)) && v_str(o, cc->cni_json);
 	case FLD_CONTAINER_PRIVILEGED:
-		ci = cont(c);
-		return ci && ci->has_metadata && v_bool(o, ci->privileged);
+		return (cc = cont_meta(c)) && v_bool(o, cc->privileged);
 	case FLD_CONTAINER_HOST_PID:
-		ci = cont(c);
-		return ci && ci->has_metadata && v_bool(o, ci->host_pid);
+		return (cc = cont_meta(c)) && v_bool(o, cc->host_pid);
 	case FLD_CONTAINER_HOST_NETWORK:
-		ci = cont(c);
-		return ci && ci->has_metadata && v_bool(o, ci->host_network);
+		return (cc = cont_meta(c)) && v_bool(o, cc->host_network);
 	case FLD_CONTAINER_HOST_IPC:
-		ci = cont(c);
-		return ci && ci->has_metadata && v_bool(o, ci->host_ipc);
+		return (cc = cont_meta(c)) && v_bool(o, cc->host_ipc);
 	case FLD_CONTAINER_MOUNTS:
-		ci = cont(c);
-		if (!ci || !ci->has_metadata)
+		if (!(cc = cont_meta(c)))
 			return false;
 		sb = scratch(c);
-		for (size_t i = 0; i < ci->nmounts; i++)
-			strbuf_addf(sb, "%s%s:%s:%s:%s:%s", i ? "," : "", ci->mounts[i].source, ci->mounts[i].dest,
-				    ci->mounts[i].mode, ci->mounts[i].rdwr ? "true" : "false", ci->mounts[i].propagation);
+		for (size_t i = 0; i < cc->nmounts; i++)
+			strbuf_addf(sb, "%s%s:%s:%s:%s:%s", i ? "," : "", cc->mounts[i].source, cc->mounts[i].dest,
+				    cc->mounts[i].mode, cc->mounts[i].rdwr ? "true" : "false", cc->mounts[i].propagation);
 		return v_sb(o, sb);
-	case FLD_CONTAINER_MOUNT: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, false);
+	case FLD_CONTAINER_MOUNT:
+	case FLD_CONTAINER_MOUNT_SOURCE:
+	case FLD_CONTAINER_MOUNT_DEST:
+	case FLD_CONTAINER_MOUNT_MODE:
+	case FLD_CONTAINER_MOUNT_RDWR:
+	case FLD_CONTAINER_MOUNT_PROPAGATION: {
+		const struct container_mount *m = mount_sel(c, cont_meta(c), ref, ref->def->id == FLD_CONTAINER_MOUNT_SOURCE);
 		if (!m)
 			return false;
-		sb = scratch(c);
-		strbuf_addf(sb, "%s:%s:%s:%s:%s", m->source, m->dest, m->mode, m->rdwr ? "true" : "false",
-			    m->propagation);
-		return v_sb(o, sb);
+		switch (ref->def->id) {
+		case FLD_CONTAINER_MOUNT_SOURCE:
+			return v_str(o, m->source);
+		case FLD_CONTAINER_MOUNT_DEST:
+			return v_str(o, m->dest);
+		case FLD_CONTAINER_MOUNT_MODE:
+			return v_str(o, m->mode);
+		case FLD_CONTAINER_MOUNT_RDWR:
+			return v_str(o, m->rdwr ? "true" : "false");
+		case FLD_CONTAINER_MOUNT_PROPAGATION:
+			return v_str(o, m->propagation);
+		default:
+			sb = scratch(c);
+			strbuf_addf(sb, "%s:%s:%s:%s:%s", m->source, m->dest, m->mode, m->rdwr ? "true" : "false",
+				    m->propagation);
+			return v_sb(o, sb);
+		}
 	}
-	case FLD_CONTAINER_MOUNT_SOURCE: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, true);
-		return m && v_str(o, m->source);
+	case FLD_CONTAINER_START_TS: {
+		uint64_t ts = pidns_start(c, t);
+		return ts && v_u64(o, VG_PT_ABSTIME, ts);
 	}
-	case FLD_CONTAINER_MOUNT_DEST: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, false);
-		return m && v_str(o, m->dest);
+	case FLD_CONTAINER_DURATION: {
+		uint64_t ts = pidns_start(c, t);
+		return ts && v_u64(o, VG_PT_RELTIME, ev->ts - ts);
 	}
-	case FLD_CONTAINER_MOUNT_MODE: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, false);
-		return m && v_str(o, m->mode);
-	}
-	case FLD_CONTAINER_MOUNT_RDWR: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, false);
-		return m && v_str(o, m->rdwr ? "true" : "false");
-	}
-	case FLD_CONTAINER_MOUNT_PROPAGATION: {
-		ci = cont(c);
-		const struct container_mount *m = mount_sel(ci, ref, false);
-		return m && v_str(o, m->propagation);
-	}
-	case FLD_CONTAINER_START_TS:
-		ci = cont(c);
-		return ci && ci->start_ts && v_u64(o, VG_PT_ABSTIME, ci->start_ts);
-	case FLD_CONTAINER_DURATION:
-		ci = cont(c);
-		return ci && ci->start_ts && ev->ts >= ci->start_ts && v_u64(o, VG_PT_RELTIME, ev->ts - ci->start_ts);
-	case FLD_CONTAINER_IP:
-		ci = cont(c);
-		return ci && v_str(o, ci->ip);
-	case FLD_CONTAINER_CNI_JSON:
-		return false;
 	case FLD_CONTAINER_LABEL:
-		ci = cont(c);
-		return ci && v_str(o, container_label(ci, ref->key));
+		return (cc = cont_meta(c)) && v_str(o, container_label(cc, ref->key));
 	case FLD_CONTAINER_LABELS:
-		ci = cont(c);
-		if (!ci || !ci->has_metadata)
-			return false;
-		sb = scratch(c);
-		for (size_t i = 0; i < ci->nlabels; i++)
-			strbuf_addf(sb, "%s%s:%s", i ? "," : "", ci->labels[i].key, ci->labels[i].value);
-		return v_sb(o, sb);
+		return (cc = cont_meta(c)) && labels_list(c, cc->labels, cc->nlabels, o);
 	case FLD_K8S_POD_NAME:
-		ci = cont(c);
-		return ci && v_str(o, ci->pod_name);
+		return (cc = cont_meta(c)) && v_str(o, container_label(cc, "io.kubernetes.pod.name"));
+	case FLD_K8S_NS_NAME:
+		return (cc = cont_meta(c)) && v_str(o, container_label(cc, "io.kubernetes.pod.namespace"));
 	case FLD_K8S_POD_ID:
 	case FLD_K8S_POD_UID:
-		ci = cont(c);
-		return ci && v_str(o, ci->pod_uid);
+		return (cc = cont_meta(c)) && v_str(o, container_label(cc, "io.kubernetes.pod.uid"));
 	case FLD_K8S_POD_SANDBOX_ID:
-		ci = cont(c);
-		if (!ci || !ci->pod_sandbox_id)
+		if (!(cc = cont_meta(c)))
 			return false;
 		sb = scratch(c);
-		strbuf_add(sb, ci->pod_sandbox_id, strnlen(ci->pod_sandbox_id, 12));
+		strbuf_add(sb, cc->pod_sandbox_id, strnlen(cc->pod_sandbox_id, 12));
 		return v_sb(o, sb);
 	case FLD_K8S_POD_FULL_SANDBOX_ID:
-		ci = cont(c);
-		return ci && v_str(o, ci->pod_sandbox_id);
-	case FLD_K8S_POD_LABEL:
-		ci = cont(c);
-		if (!ci || !ci->pod_name)
+		return (cc = cont_meta(c)) && v_str(o, cc->pod_sandbox_id);
+	case FLD_K8S_POD_LABEL: {
+		if (!(cc = cont_meta(c)))
 			return false;
-		return v_str(o, container_label(ci, ref->key));
-	case FLD_K8S_POD_LABELS:
-		ci = cont(c);
-		if (!ci || !ci->pod_name)
+		const struct container_info *pod = *cc->cni_json ? NULL : pod_entry(c, cc);
+		const char *v = pod ? container_pod_label(pod, ref->key) : NULL;
+		return v_str(o, v ? v : container_pod_label(cc, ref->key));
+	}
+	case FLD_K8S_POD_LABELS: {
+		if (!(cc = cont_meta(c)))
 			return false;
-		sb = scratch(c);
-		for (size_t i = 0; i < ci->nlabels; i++)
-			if (strncmp(ci->labels[i].key, "io.kubernetes.", 14))
-				strbuf_addf(sb, "%s%s:%s", sb->len ? "," : "", ci->labels[i].key, ci->labels[i].value);
-		return v_sb(o, sb);
-	case FLD_K8S_POD_IP:
-	case FLD_K8S_POD_CNI_JSON:
-		return false;
-	case FLD_K8S_NS_NAME:
-		ci = cont(c);
-		return ci && v_str(o, ci->pod_ns);
+		const struct container_info *pod = *cc->cni_json ? NULL : pod_entry(c, cc);
+		if (!pod)
+			pod = cc;
+		return labels_list(c, pod->pod_labels, pod->npod_labels, o);
+	}
+	case FLD_K8S_POD_IP: {
+		const struct container_info *pod = (cc = cont_meta(c)) ? pod_entry(c, cc) : NULL;
+		return pod && v_str(o, pod->ip);
+	}
+	case FLD_K8S_POD_CNI_JSON: {
+		const struct container_info *pod = (cc = cont_meta(c)) ? pod_entry(c, cc) : NULL;
+		return pod && v_str(o, pod->cni_json);
+	}
 	case FLD__COUNT:
 		break;
 	}

@@ -80,6 +80,7 @@ struct fval {
 };
 
 #define FCTX_SCRATCH 4
+#define FCTX_RE_CACHE 8
 
 struct container_table;
 
@@ -91,6 +92,12 @@ struct fctx {
 	struct strbuf scratch[FCTX_SCRATCH];
 	int slot;		/* scratch slot to use next (round robin) */
 	uint64_t seq;		/* changes with every event: keys memoized results */
+	/* compiled container.mount*[REGEX] patterns (pcre2_code *), round robin */
+	struct {
+		char *pat;
+		void *code;
+	} re_cache[FCTX_RE_CACHE];
+	int re_next;
 };
 
 void fctx_init(struct fctx *c, const struct state *st);

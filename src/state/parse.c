@@ -732,6 +732,7 @@ static void clone_params(struct thread *t, const struct event *ev)
 	if (P(ev, "cgroups")) {
 		const struct ev_param *c = P(ev, "cgroups");
 		set_buf(&t->cgroups, &t->cgroups_len, (const char *)c->val, c->len);
+		t->cid_state = 0;
 	}
 	if (p_u32(ev, "uid", &u))
 		t->uid = u;
@@ -987,6 +988,8 @@ static void parse_user_added(struct state *st, struct event *ev, bool group)
 		p_u32(ev, "gid", &g.gid);
 		if (p_str(ev, "name", &s, &n))
 			g.name = (struct scap_str){ s, (uint32_t)n };
+		if (p_str(ev, "container_id", &s, &n))
+			g.container_id = (struct scap_str){ s, (uint32_t)n };
 		state_add_group(st, &g);
 	} else {
 		struct scap_user_entry u = { 0 };
@@ -998,6 +1001,8 @@ static void parse_user_added(struct state *st, struct event *ev, bool group)
 			u.home = (struct scap_str){ s, (uint32_t)n };
 		if (p_str(ev, "shell", &s, &n))
 			u.shell = (struct scap_str){ s, (uint32_t)n };
+		if (p_str(ev, "container_id", &s, &n))
+			u.container_id = (struct scap_str){ s, (uint32_t)n };
 		state_add_user(st, &u);
 	}
 }
@@ -1087,8 +1092,9 @@ void state_event_pre(struct state *st, struct event *ev)
 	if (k == PK_CONTAINER) {
 		const char *js;
 		size_t jn;
+		st->last_container = NULL;
 		if (p_str(ev, "json", &js, &jn))
-			container_apply_json(&st->containers, js, jn);
+			container_apply_json(&st->containers, js, jn, &st->last_container);
 		return;
 	}
 	if (ev->tid <= 0 || ev->info->category == EC_INTERNAL)

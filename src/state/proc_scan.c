@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -931,11 +932,12 @@ static struct scap_str cstr(const char *s)
 	return sv(s ? s : "", s ? strlen(s) : 0);
 }
 
-/* The next entry of a passwd- or group-format stream into the state: 0,
- * ERANGE (buf too small; the stream is put back), or ENOENT at the end. */
-typedef int (*entry_fn)(FILE *f, char *buf, size_t cap, struct state *st);
+/* The next entry of a passwd- or group-format stream into the state (for
+ * container `cid`, or the host's when NULL): 0, ERANGE (buf too small; the
+ * stream is put back), or ENOENT at the end. */
+typedef int (*entry_fn)(FILE *f, char *buf, size_t cap, struct state *st, const char *cid);
 
-static int next_user(FILE *f, char *buf, size_t cap, struct state *st)
+static int next_user(FILE *f, char *buf, size_t cap, struct state *st, const char *cid)
 {
 	struct passwd pw, *r;
 	int e = fgetpwent_r(f, &pw, buf, cap, &r);
@@ -946,12 +948,13 @@ static int next_user(FILE *f, char *buf, size_t cap, struct state *st)
 		u.name = cstr(pw.pw_name);
 		u.home = cstr(pw.pw_dir);
 		u.shell = cstr(pw.pw_shell);
+		u.container_id = cstr(cid);
 		state_add_user(st, &u);
 	}
 	return e;
 }
 
-static int next_group(FILE *f, char *buf, size_t cap, struct state *st)
+static int next_group(FILE *f, char *buf, size_t cap, struct state *st, const char *cid)
 {
 	struct group gr, *r;
 	int e = fgetgrent_r(f, &gr, buf, cap, &r);
@@ -959,13 +962,14 @@ static int next_group(FILE *f, char *buf, size_t cap, struct state *st)
 		struct scap_group_entry g = { 0 };
 		g.gid = gr.gr_gid;
 		g.name = cstr(gr.gr_name);
+		g.container_id = cstr(cid);
 		state_add_group(st, &g);
 	}
 	return e;
 }
 
 /* Every entry of `path` (lines glibc cannot parse are skipped). */
-static int read_entries(struct state *st, const char *path, entry_fn next)
+static int read_entries(struct state *st, const char *path, entry_fn next, const char *cid)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -973,7 +977,7 @@ static int read_entries(struct state *st, const char *path, entry_fn next)
 	size_t cap = 16384;
 	char *buf = xmalloc(cap);
 	int e;
-	while ((e = next(f, buf, cap, st)) == 0 || (e == ERANGE && cap < (1u << 24)))
+	while ((e = next(f, buf, cap, st, cid)) == 0 || (e == ERANGE && cap < (1u << 24)))
 		if (e == ERANGE)
 			buf = xrealloc(buf, cap *= 2);
 	free(buf);
@@ -983,7 +987,20 @@ static int read_entries(struct state *st, const char *path, entry_fn next)
 
 int proc_scan_users(struct state *st, const char *passwd, const char *group)
 {
-	int rc = passwd ? read_entries(st, passwd, next_user) : 0;
-	int rc2 = group ? read_entries(st, group, next_group) : 0;
+	int rc = passwd ? read_entries(st, passwd, next_user, NULL) : 0;
+	int rc2 = group ? read_entries(st, group, next_group, NULL) : 0;
 	return rc ? rc : rc2;
+}
+
+int proc_scan_container_users(struct state *st, struct container_info *ci, const char *root)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	int rc = read_entries(st, path, next_user, ci->id);
+	if (rc)
+		return rc;
+	ci->has_users = true;	/* even when the files hold nobody */
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	read_entries(st, path, next_group, ci->id);
+	return 0;
 }

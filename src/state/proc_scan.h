@@ -88,4 +88,11 @@ int64_t proc_scan_ppid(const char *procfs, int64_t tid);
  * opened (nothing is added from it). */
 int proc_scan_users(struct state *st, const char *passwd, const char *group);
 
+/* The users and groups of container ci from its own root (`root`, such as
+ * /proc/PID/root): ROOT/etc/passwd and ROOT/etc/group into the container's
+ * lists, as libsinsp reads them for containerized threads. Returns 0 once
+ * the passwd file was read (ci->has_users is then set), or -errno. */
+struct container_info;
+int proc_scan_container_users(struct state *st, struct container_info *ci, const char *root);
+
 #endif /* VIGIL_PROC_SCAN_H */

@@ -95,22 +95,10 @@ void state_fini(struct state *st)
 	for (size_t i = 0; i < st->threads.cap; i++)
 		if (st->threads.vals[i])
 			thread_free(st->threads.vals[i]);
-	for (size_t i = 0; i < st->users.cap; i++) {
-		struct user_info *u = st->users.vals[i];
-		if (u) {
-			free(u->name);
-			free(u->home);
-			free(u->shell);
-			free(u);
-		}
-	}
-	for (size_t i = 0; i < st->groups.cap; i++) {
-		struct group_info *g = st->groups.vals[i];
-		if (g) {
-			free(g->name);
-			free(g);
-		}
-	}
+	for (size_t i = 0; i < st->users.cap; i++)
+		user_info_free(st->users.vals[i]);
+	for (size_t i = 0; i < st->groups.cap; i++)
+		group_info_free(st->groups.vals[i]);
 	for (size_t i = 0; i < st->nifaces; i++)
 		free(st->ifaces[i].name);
 	free(st->ifaces);
@@ -478,6 +466,37 @@ int state_add_fd(struct state *st, uint64_t tid, const struct scap_fd_entry *e)
 	return 0;
 }
 
+/* The user and group lists a capture entry belongs to: the host's, or a
+ * container's (entries with a container id, as libs write them). */
+static struct u64map *user_list(struct state *st, const struct scap_str *cid, bool groups)
+{
+	char id[65];
+	if (!cid || !cid->len)
+		return groups ? &st->groups : &st->users;
+	snprintf(id, sizeof(id), "%.*s", (int)(cid->len < 64 ? cid->len : 64), cid->p);
+	struct container_info *ci = container_get(&st->containers, id, NULL, NULL);
+	ci->has_users = true;
+	return groups ? &ci->groups : &ci->users;
+}
+
+void user_info_free(struct user_info *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->home);
+	free(u->shell);
+	free(u);
+}
+
+void group_info_free(struct group_info *g)
+{
+	if (!g)
+		return;
+	free(g->name);
+	free(g);
+}
+
 int state_add_user(struct state *st, const struct scap_user_entry *u)
 {
 	struct user_info *ui = xcalloc(1, sizeof(*ui));
@@ -486,13 +505,7 @@ int state_add_user(struct state *st, const struct scap_user_entry *u)
 	ui->name = dup_str(u->name.p, u->name.len);
 	ui->home = dup_str(u->home.p, u->home.len);
 	ui->shell = dup_str(u->shell.p, u->shell.len);
-	struct user_info *old = u64map_put(&st->users, u->uid, ui);
-	if (old) {
-		free(old->name);
-		free(old->home);
-		free(old->shell);
-		free(old);
-	}
+	user_info_free(u64map_put(user_list(st, &u->container_id, false), u->uid, ui));
 	return 0;
 }
 
@@ -501,11 +514,7 @@ int state_add_group(struct state *st, const struct scap_group_entry *g)
 	struct group_info *gi = xcalloc(1, sizeof(*gi));
 	gi->gid = g->gid;
 	gi->name = dup_str(g->name.p, g->name.len);
-	struct group_info *old = u64map_put(&st->groups, g->gid, gi);
-	if (old) {
-		free(old->name);
-		free(old);
-	}
+	group_info_free(u64map_put(user_list(st, &g->container_id, true), g->gid, gi));
 	return 0;
 }
 
@@ -546,6 +555,7 @@ struct container_info *state_container(struct state *st, struct thread *t)
 		return NULL;
 	if (!t->cid_state) {
 		const char *type = NULL;
+		t->cinfo = NULL;
 		if (t->cgroups && container_id_from_cgroups(t->cgroups, t->cgroups_len, t->cid, sizeof(t->cid), &type)) {
 			t->cid_state = 2;
 			t->cid_type = type;
@@ -555,5 +565,41 @@ struct container_info *state_container(struct state *st, struct thread *t)
 	}
 	if (t->cid_state != 2)
 		return NULL;
-	return container_get(&st->containers, t->cid, t->cid_type);
+	if (!t->cinfo)
+		t->cinfo = container_get(&st->containers, t->cid, t->cid_type, NULL);
+	if (t->cinfo->lookup == CLOOKUP_NONE && !t->cinfo->has_metadata && st->new_container)
+		st->new_container(st->container_ud, st, t->cinfo);
+	return t->cinfo;
+}
+
+struct container_info *state_thread_container(struct state *st, struct thread *t)
+{
+	if (!t)
+		return NULL;
+	return state_container(st, t->cgroups_len ? t : state_main_thread(st, t));
+}
+
+/* The container's lists, or NULL to use the host's. */
+static struct u64map *thread_lists(struct state *st, struct thread *t, bool groups)
+{
+	struct container_info *ci = state_thread_container(st, t);
+	if (!ci)
+		return NULL;
+	if (!ci->has_users && st->container_users)
+		st->container_users(st->container_ud, st, ci, t);
+	if (ci->has_users || st->container_users)
+		return groups ? &ci->groups : &ci->users;
+	return NULL;
+}
+
+const struct user_info *state_thread_user(struct state *st, struct thread *t, uint32_t uid)
+{
+	struct u64map *m = thread_lists(st, t, false);
+	return m ? u64map_get(m, uid) : state_user(st, uid);
+}
+
+const struct group_info *state_thread_group(struct state *st, struct thread *t, uint32_t gid)
+{
+	struct u64map *m = thread_lists(st, t, true);
+	return m ? u64map_get(m, gid) : state_group(st, gid);
 }

@@ -122,6 +122,7 @@ struct thread {
 	char cid[65];
 	uint8_t cid_state;	/* 0 = not computed, 1 = host, 2 = container */
 	const char *cid_type;
+	struct container_info *cinfo;	/* its table entry (cid_state 2) */
 };
 
 struct user_info {
@@ -155,6 +156,7 @@ struct state {
 	struct u64map users;	/* uid -> struct user_info * */
 	struct u64map groups;	/* gid -> struct group_info * */
 	struct container_table containers;
+	struct container_info *last_container;	/* applied by the last container event, or NULL */
 	struct iface_info *ifaces;
 	size_t nifaces;
 	/* machine info */
@@ -184,6 +186,18 @@ struct state {
 	 * creator already exited (-1 if unknown). */
 	int64_t (*current_ppid)(void *ud, int64_t tid);
 	void *missing_ud;
+
+	/* Live sources: called when a thread's cgroups name a container whose
+	 * metadata nobody asked for yet (ci->lookup is CLOOKUP_NONE), to start
+	 * a lookup; it must not block. */
+	void (*new_container)(void *ud, struct state *st, struct container_info *ci);
+	/* Live sources: called when a user or group of a thread in container ci
+	 * is needed and the container's lists are not loaded, to load them from
+	 * the container's own root (thread t's, or another of its threads). With
+	 * this hook set, a uid the container's lists lack has no name (Falco's
+	 * <NA>); without it (captures), the host's lists stand in. */
+	void (*container_users)(void *ud, struct state *st, struct container_info *ci, struct thread *t);
+	void *container_ud;
 };
 
 void state_init(struct state *st);
@@ -223,9 +237,19 @@ struct fdinfo *state_fd(const struct thread *t, int64_t fd);
 const struct user_info *state_user(const struct state *st, uint32_t uid);
 const struct group_info *state_group(const struct state *st, uint32_t gid);
 
-/* The container of thread t (NULL for host processes). Creates the table
- * entry from the cgroup-derived id when no metadata is known yet. */
+/* The container of thread t (NULL for host processes), from its own cgroups.
+ * Creates the table entry from the cgroup-derived id when no metadata is
+ * known yet, and calls st->new_container for a container nobody asked about. */
 struct container_info *state_container(struct state *st, struct thread *t);
+/* The container of thread t, from its cgroups, or its main thread's when the
+ * thread carries none (threads seen only through their events). */
+struct container_info *state_thread_container(struct state *st, struct thread *t);
+
+/* The user / group `id` as thread t sees it: from its container's own lists
+ * when t is in a container (loaded through st->container_users when live),
+ * from the host's otherwise. NULL if unknown. */
+const struct user_info *state_thread_user(struct state *st, struct thread *t, uint32_t uid);
+const struct group_info *state_thread_group(struct state *st, struct thread *t, uint32_t gid);
 
 /* fd type names and characters (fd.type / fd.typechar). */
 const char *fd_kind_name(uint8_t kind);

@@ -16,6 +16,8 @@ struct fdtable *fdtable_copy(const struct fdtable *src);
 void fdtable_put(struct fdtable *t);
 struct fdinfo *fdinfo_dup(const struct fdinfo *src);
 void fdinfo_free(struct fdinfo *fi);
+void user_info_free(struct user_info *u);
+void group_info_free(struct group_info *g);
 void fdinfo_render_name(struct fdinfo *fi);
 void fdinfo_render_unix(struct fdinfo *fi, const char *path, size_t n);
 
