@@ -10,6 +10,8 @@ int cmd_capture(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+/* `vigil rules test`: argv[0] is "test". */
+int cmd_rules_test(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 
 #endif

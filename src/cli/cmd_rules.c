@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: vigil rules check [--json] RULES...\n"
 		   "       vigil rules list RULES...\n"
 		   "       vigil rules explain RULE -r RULES...\n"
+		   "       vigil rules test [options] PATH...   (vigil rules test --help)\n"
 		   "\n"
 		   "RULES are rules files or directories (their *.yaml/*.yml files load in\n"
 		   "alphabetical order), loaded in the order given, as Falco does.\n"
@@ -26,7 +27,9 @@ static void usage(FILE *f)
 		   "           file:line:col with the source line; exit 1 on any error\n"
 		   "  list     print the rules: name, priority, enabled, event types\n"
 		   "  explain  print a rule's condition after list substitution and exceptions,\n"
-		   "           and the event types it is indexed on\n");
+		   "           and the event types it is indexed on\n"
+		   "  test     run rule test cases (a capture or a command, the rules, the\n"
+		   "           alerts expected) and report what fired against what was expected\n");
 }
 
 static void print_evttypes(const struct rule *r, FILE *f)
@@ -64,6 +67,8 @@ int cmd_rules(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *sub = argv[1];
+	if (!strcmp(sub, "test"))
+		return cmd_rules_test(argc - 1, argv + 1);
 	const char *explain = NULL;
 	const char **paths = calloc((size_t)argc, sizeof(char *));
 	size_t np = 0;

@@ -45,14 +45,10 @@ static uint64_t now_ns(void);
  * events (container_meta.h).
  * ------------------------------------------------------------------------ */
 
-struct live_meta {
-	struct cmeta *cm;	/* NULL: no runtime enabled */
-	struct session *s;
-};
 
 static void on_new_container(void *ud, struct state *st, struct container_info *ci)
 {
-	struct live_meta *lm = ud;
+	struct live_loop *lm = ud;
 	(void)st;
 	ci->lookup = CLOOKUP_PENDING;
 	if (!lm->cm || container_meta_request(lm->cm, ci->full_id, ci->type)) {
@@ -64,7 +60,7 @@ static void on_new_container(void *ud, struct state *st, struct container_info *
 
 static void on_meta_result(void *ud, const struct cmeta_result *r)
 {
-	struct live_meta *lm = ud;
+	struct live_loop *lm = ud;
 	struct state *st = &lm->s->e.st;
 	struct container_info *ci;
 
@@ -99,7 +95,7 @@ static bool users_from(struct state *st, struct container_info *ci, struct threa
 
 static void on_container_users(void *ud, struct state *st, struct container_info *ci, struct thread *t)
 {
-	struct live_meta *lm = ud;
+	struct live_loop *lm = ud;
 	uint64_t now = now_ns();
 	bool ok = false;
 	int depth = 0;
@@ -123,10 +119,9 @@ static void on_container_users(void *ud, struct state *st, struct container_info
 
 /* Hook the metadata worker into the state, and ask for the containers of
  * the processes already running. */
-static void meta_start(struct live_meta *lm, struct session *s)
+static void meta_start(struct live_loop *lm, struct session *s)
 {
 	struct state *st = &s->e.st;
-	lm->s = s;
 	lm->cm = NULL;
 	if (cmeta_cfg_any(&s->opts.container)) {
 		lm->cm = container_meta__new(&s->opts.container);
@@ -141,7 +136,7 @@ static void meta_start(struct live_meta *lm, struct session *s)
 			state_thread_container(st, st->threads.vals[i]);
 }
 
-static void meta_stop(struct live_meta *lm, bool stats)
+static void meta_stop(struct live_loop *lm, bool stats)
 {
 	struct cmeta_stats cs;
 	if (!lm->cm)
@@ -238,74 +233,108 @@ int live_run_parse_ring(const char *arg, uint32_t *out)
 	return 0;
 }
 
-int live_run(struct session *s, const struct live_run_opts *o)
+int live_loop_open(struct live_loop *lp, struct session *s, const struct live_run_opts *o, char *err, size_t errlen)
 {
-	char err[1024];
-	int status = 1;
-	if (live_check_support(err, sizeof(err))) {
-		fprintf(stderr, "vigil: cannot run live: %s\n", err);
-		return 1;
+	char why[1024];
+	memset(lp, 0, sizeof(*lp));
+	lp->s = s;
+	if (live_check_support(why, sizeof(why))) {
+		snprintf(err, errlen, "cannot run live: %s", why);
+		return -EPERM;
 	}
-	struct live_opts lo = { .ring_bytes = o->ring_bytes };
-	struct live *l = live_open(&lo, err, sizeof(err));
-	if (!l) {
-		fprintf(stderr, "vigil: cannot start the probe: %s\n", err);
-		return 1;
+	struct live_opts lo = { .ring_bytes = o ? o->ring_bytes : 0 };
+	lp->l = live_open(&lo, why, sizeof(why));
+	if (!lp->l) {
+		snprintf(err, errlen, "cannot start the probe: %s", why);
+		return -(errno ? errno : EIO);
 	}
-	set_interesting(l, s);
-	if (scan_host(&s->e.st, err, sizeof(err))) {
-		fprintf(stderr, "vigil: cannot read /proc: %s\n", err);
-		live_close(l);
-		return 1;
+	set_interesting(lp->l, s);
+	if (scan_host(&s->e.st, why, sizeof(why))) {
+		snprintf(err, errlen, "cannot read /proc: %s", why);
+		live_close(lp->l);
+		lp->l = NULL;
+		return -EIO;
 	}
 	s->e.src_drops_live = true;
 	engine_set_drops(&s->e, s->opts.drops_threshold, s->opts.drops_actions, s->opts.drops_rate,
 			 s->opts.drops_max_burst, s->opts.drops_simulate);
+	lp->last_stats = now_ns();
+	meta_start(lp, s);
+	return 0;
+}
 
-	struct live_meta lm;
-	meta_start(&lm, s);
+int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **out)
+{
+	struct session *s = lp->s;
+	int rc = live_next(lp->l, &lp->ev, timeout_ms);
+	if (rc > 0) {
+		lp->ev.num = ++s->e.seq;
+		engine_event(&s->e, &lp->ev);
+		if (out)
+			*out = &lp->ev;
+	}
+	if (lp->cm)
+		container_meta_drain(lp->cm, on_meta_result, lp);
+	uint64_t now = now_ns();
+	if (now - lp->last_stats >= 100000000ull) {
+		struct live_stats ls;
+		live_get_stats(lp->l, &ls);
+		live_drop_counts(&ls, &s->e.src_drops);
+		lp->last_stats = now;
+	}
+	return rc;
+}
+
+void live_loop_drain(struct live_loop *lp)
+{
+	/* what the rings still hold was captured before the stop: evaluate it */
+	uint64_t drain_until = now_ns() + 2000000000ull;
+	while (!lp->s->e.stop && now_ns() < drain_until && live_loop_step(lp, 0, NULL) == 1)
+		;
+}
+
+void live_loop_close(struct live_loop *lp, struct live_stats *ls)
+{
+	if (!lp->l)
+		return;
+	meta_stop(lp, lp->s->stats);
+	if (ls)
+		live_get_stats(lp->l, ls);
+	live_close(lp->l);
+	lp->l = NULL;
+}
+
+int live_run(struct session *s, const struct live_run_opts *o)
+{
+	char err[1024];
+	int status = 1;
+	struct live_loop lp;
+	if (live_loop_open(&lp, s, o, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return 1;
+	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
-		live_wanted_count(l), s->e.st.threads.len);
+		live_wanted_count(lp.l), s->e.st.threads.len);
 
-	uint64_t start = now_ns(), last_stats = start;
+	uint64_t start = now_ns();
 	struct live_stats ls;
-	struct event ev;
 	while (!g_stop && !s->e.stop) {
-		int rc = live_next(l, &ev, 100);
+		int rc = live_loop_step(&lp, 100, NULL);
 		if (rc < 0) {
 			fprintf(stderr, "vigil: reading events: %s\n", strerror(-rc));
 			break;
 		}
-		if (rc > 0) {
-			ev.num = ++s->e.seq;
-			engine_event(&s->e, &ev);
-		}
-		if (lm.cm)
-			container_meta_drain(lm.cm, on_meta_result, &lm);
-		uint64_t now = now_ns();
-		if (now - last_stats >= 100000000ull) {
-			live_get_stats(l, &ls);
-			live_drop_counts(&ls, &s->e.src_drops);
-			last_stats = now;
-		}
-		if (o->duration > 0 && (double)(now - start) / 1e9 >= o->duration)
+		if (o->duration > 0 && (double)(now_ns() - start) / 1e9 >= o->duration)
 			break;
 	}
-	/* what the rings still hold was captured before the stop: evaluate it */
-	uint64_t drain_until = now_ns() + 2000000000ull;
-	while (!s->e.stop && now_ns() < drain_until && live_next(l, &ev, 0) == 1) {
-		ev.num = ++s->e.seq;
-		engine_event(&s->e, &ev);
-	}
+	live_loop_drain(&lp);
 	status = s->e.stop ? s->e.exit_status : 0;
-	meta_stop(&lm, s->stats);
 	fflush(stdout);
-	live_get_stats(l, &ls);
-	live_close(l);
+	live_loop_close(&lp, &ls);
 	if (s->writer && session_close_writer(s))
 		status = 1;
 	session_print_drops(s, stderr);

@@ -9,7 +9,10 @@
 #define VIGIL_LIVE_RUN_H
 
 #include <stdint.h>
+#include "capture/live.h"
 #include "cli/session.h"
+
+struct cmeta;
 
 struct live_run_opts {
 	double duration;	/* seconds; 0 = until SIGINT/SIGTERM */
@@ -18,6 +21,33 @@ struct live_run_opts {
 
 /* Run the started session `s` live. Returns the process exit status. */
 int live_run(struct session *s, const struct live_run_opts *o);
+
+/* The same loop in steps, for a caller that drives it (`vigil rules test`):
+ * live_loop_open() loads the probe with the syscalls `s` needs and reads the
+ * host from /proc; live_loop_step() runs at most one event through the
+ * engine and applies the container metadata that arrived; live_loop_drain()
+ * evaluates what the rings still hold (bounded to two seconds);
+ * live_loop_close() stops the metadata worker and unloads the probe. Nothing
+ * is printed but the session's --stats. The loop must not move once open:
+ * the state calls back into it. */
+struct live_loop {
+	struct session *s;
+	struct live *l;
+	struct event ev;	/* the last event read */
+	uint64_t last_stats;	/* ns, monotonic */
+	struct cmeta *cm;	/* container metadata worker; NULL: none enabled */
+};
+
+/* Returns 0, or a negative errno with the reason (privileges, BTF...) in err. */
+int live_loop_open(struct live_loop *lp, struct session *s, const struct live_run_opts *o, char *err,
+		   size_t errlen);
+/* Returns 1 when an event went through the engine (*ev, if not NULL, points
+ * to it until the next step), 0 when none came within timeout_ms, or a
+ * negative errno. */
+int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **ev);
+void live_loop_drain(struct live_loop *lp);
+/* Fill *ls (may be NULL) with the probe's counters, then unload it. */
+void live_loop_close(struct live_loop *lp, struct live_stats *ls);
 
 /* Parse --duration / --ring-size values; 0 or -EINVAL after a message. */
 int live_run_parse_duration(const char *arg, double *out);
