@@ -171,6 +171,12 @@ static int cmp_cop(const void *a, const void *b)
 
 void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *out)
 {
+	alert_format2(o, c, r, o->json ? NULL : out, o->json ? out : NULL);
+}
+
+void alert_format2(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *text,
+		   struct strbuf *out)
+{
 	struct strbuf msg, line;
 	uint64_t ts = c->ev->ts;
 
@@ -181,10 +187,10 @@ void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule 
 	strbuf_addf(&line, ": %s ", priority_name(r->priority));
 	strbuf_add(&line, msg.buf, msg.len);
 
-	if (!o->json) {
-		json_escape(out, line.buf, line.len);
+	if (text)
+		json_escape(text, line.buf, line.len);
+	if (!out)
 		goto done;
-	}
 
 	/* keys in alphabetical order */
 	strbuf_addf(out, "{\"hostname\":");
@@ -264,12 +270,19 @@ static int field_cmp(const void *a, const void *b)
 void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
 			   const struct alert_field *fields, size_t nfields, struct strbuf *out)
 {
+	alert_format_internal2(o, ts, prio, rule, msg, fields, nfields, o->json ? NULL : out, o->json ? out : NULL);
+}
+
+void alert_format_internal2(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
+			    const struct alert_field *fields, size_t nfields, struct strbuf *text, struct strbuf *out)
+{
 	struct strbuf line;
 	strbuf_init(&line);
 	time_prefix(o, ts, &line);
 	strbuf_addf(&line, ": %s %s", priority_name(prio), msg);
-	if (!o->json) {
-		json_escape(out, line.buf, line.len);
+	if (text)
+		json_escape(text, line.buf, line.len);
+	if (!out) {
 		strbuf_fini(&line);
 		return;
 	}
