@@ -447,7 +447,7 @@ static int check_value(const struct okey *k, const struct out_kv *kv, struct dia
 			return 0;
 		CURLU *h = curl_url();
 		char *scheme = NULL, *host = NULL;
-		CURLUcode rc = curl_url_set(h, CURLUPART_URL, v, 0);
+		CURLUcode rc = curl_url_set(h, CURLUPART_URL, v, CURLU_NON_SUPPORT_SCHEME);
 		int ret = 0;
 		if (rc) {
 			diag_at(dl, kv, "%s: '%s' is not a valid URL: %s", k->name, v, curl_url_strerror(rc));
@@ -863,6 +863,12 @@ struct outputs *outputs__new(const struct out_kvlist *kv, const struct outputs_g
 {
 	struct outputs *m = xcalloc(1, sizeof(*m));
 	size_t before = dl->nerrors;
+	static bool curl_ready;
+	if (!curl_ready) {
+		/* before any thread: libcurl's global state is not thread-safe to set up */
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		curl_ready = true;
+	}
 	m->g = *g;
 	pthread_mutex_init(&m->tmu, NULL);
 	pthread_mutex_init(&m->rmu, NULL);
