@@ -10,11 +10,14 @@ JOBS       ?= $(shell nproc)
 CTEST_ARGS ?=
 
 # Debian packages the build and the tests need (installed only when missing);
-# podman and runc run the live tests' container cases (as root, --network host).
+# podman and runc run the live tests' container cases (as root, --network host);
+# the output backends' libraries and the servers their tests start on loopback.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
-	podman runc
+	podman runc \
+	libcurl4-openssl-dev librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
+	nats-server mosquitto mosquitto-clients rsyslog
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
 

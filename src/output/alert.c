@@ -66,6 +66,15 @@ void json_escape(struct strbuf *out, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	strbuf_grow(out, n + 8);
 	for (size_t i = 0; i < n;) {
+		/* the common case: a run of printable ASCII, copied at once */
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+			j++;
+		if (j > i) {
+			strbuf_add(out, p + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned char c = p[i];
 		switch (c) {
 		case '"': strbuf_add(out, "\\\"", 2); i++; continue;
