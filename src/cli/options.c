@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "common/diag.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "engine/drops.h"
 #include "rules/ruleset.h"
 
@@ -20,8 +21,7 @@ void cli_options_init(struct cli_options *o)
 	o->json_include_output_fields = true;
 	o->suggested_output = true;
 	o->min_priority = PRIO_DEBUG;
-	o->stdout_output = true;
-	snprintf(o->file_output_name, sizeof(o->file_output_name), "./events.txt");
+	o->output_timeout_ms = 2000;
 	o->drops_threshold = 0.1;
 	o->drops_actions = DROP_ACT_LOG | DROP_ACT_ALERT;
 	o->drops_rate = 0.03333;
@@ -135,6 +135,11 @@ static int set_actions(unsigned *dst, const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+void cli_options_fini(struct cli_options *o)
+{
+	out_kvlist_fini(&o->outputs);
+}
+
 int cli_options_validate(const struct cli_options *o, char *err, size_t errlen)
 {
 	if (o->drops_threshold < 0 || o->drops_threshold > 1) {
@@ -163,7 +168,17 @@ static int set_bool(bool *dst, const char *key, const char *v, char *err, size_t
 	return -EINVAL;
 }
 
+/* falco.yaml's output sections, kept as outputs named after them. */
+static const char *const falco_output_sections[] = { "stdout_output", "file_output", "program_output",
+						     "syslog_output", "http_output", NULL };
+
 int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t errlen)
+{
+	return cli_options_set_at(o, kv, NULL, 0, 0, NULL, err, errlen);
+}
+
+int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, int line, int col, const char *src,
+		       char *err, size_t errlen)
 {
 	char key[128];
 	const char *eq = strchr(kv, '=');
@@ -187,16 +202,39 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 		{ "evaluate_enter_events", offsetof(struct cli_options, evaluate_enter_events) },
 		{ "suggested_output", offsetof(struct cli_options, suggested_output) },
 		{ "append_output.suggested_output", offsetof(struct cli_options, suggested_output) },
-		{ "stdout_output.enabled", offsetof(struct cli_options, stdout_output) },
-		{ "file_output.enabled", offsetof(struct cli_options, file_output) },
-		{ "file_output.keep_alive", offsetof(struct cli_options, file_output_keep_alive) },
-		{ "program_output.enabled", offsetof(struct cli_options, program_output) },
-		{ "program_output.keep_alive", offsetof(struct cli_options, program_output_keep_alive) },
+		{ "buffered_outputs", offsetof(struct cli_options, buffered_outputs) },
 		{ "syscall_event_drops.simulate_drops", offsetof(struct cli_options, drops_simulate) },
 	};
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
 		if (!strcmp(key, bools[i].key))
 			return set_bool((bool *)((char *)o + bools[i].off), key, v, err, errlen);
+	/* outputs: checked when the outputs are built, at their position */
+	if (!strncmp(key, "outputs.", 8)) {
+		out_kvlist_add(&o->outputs, key, v, file, line, col, src);
+		return 0;
+	}
+	for (size_t i = 0; falco_output_sections[i]; i++) {
+		size_t l = strlen(falco_output_sections[i]);
+		if (!strncmp(key, falco_output_sections[i], l) && key[l] == '.') {
+			char full[160];
+			snprintf(full, sizeof(full), "outputs.%s", key);
+			out_kvlist_add(&o->outputs, full, v, file, line, col, src);
+			return 0;
+		}
+	}
+	if (!strcmp(key, "output_timeout") || !strcmp(key, "outputs_queue.capacity")) {
+		char *end;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!*v || *end) {
+			snprintf(err, errlen, "option %s: '%s' is not a non-negative integer", key, v);
+			return -EINVAL;
+		}
+		if (!strcmp(key, "output_timeout"))
+			o->output_timeout_ms = n;
+		else
+			o->outputs_queue_capacity = n;
+		return 0;
+	}
 	if (!strcmp(key, "rule_matching")) {
 		if (!strcmp(v, "first") || !strcmp(v, "all")) {
 			o->rule_matching_all = !strcmp(v, "all");
@@ -204,14 +242,6 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 		}
 		snprintf(err, errlen, "option rule_matching: '%s' is not 'first' or 'all'", v);
 		return -EINVAL;
-	}
-	if (!strcmp(key, "program_output.program")) {
-		snprintf(o->program_output_cmd, sizeof(o->program_output_cmd), "%s", v);
-		return 0;
-	}
-	if (!strcmp(key, "file_output.filename")) {
-		snprintf(o->file_output_name, sizeof(o->file_output_name), "%s", v);
-		return 0;
 	}
 	if (!strcmp(key, "syscall_event_drops.threshold"))
 		return set_double(&o->drops_threshold, key, v, err, errlen);
@@ -263,12 +293,9 @@ int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t err
 /* Keys of falco.yaml that vigil accepts but that do not change a replay. */
 static bool accepted_key(const char *key, const char *v)
 {
-	static const char *const keys[] = { "log_stderr", "log_syslog", "libs_logger.enabled",
-					    "libs_logger.severity", "buffered_outputs", "output_timeout",
-					    "watch_config_files", "syslog_output.enabled", "http_output.enabled",
-					    "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
-					    "metrics.enabled", "outputs.rate", "outputs.max_burst", "load_plugins",
-					    "container.hooks", "container.with_size", NULL };
+	static const char *const keys[] = { "log_stderr", "log_syslog", "libs_logger.enabled", "libs_logger.severity",
+					    "watch_config_files", "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
+					    "metrics.enabled", "load_plugins", "container.hooks", "container.with_size", NULL };
 	for (size_t i = 0; keys[i]; i++)
 		if (!strcmp(keys[i], key))
 			return true;
@@ -276,17 +303,51 @@ static bool accepted_key(const char *key, const char *v)
 	return false;
 }
 
-static void flatten(struct cli_options *o, const char *path, yaml_document_t *d, yaml_node_t *n, const char *prefix,
-		    struct diag_list *dl, int *rc)
+/* Top-level keys of falco.yaml (current and recent releases) and vigil's
+ * own: any other is a typo, refused. */
+static const char *const known_top[] = {
+	"config_files", "watch_config_files", "rules_files", "rules_file", "rules", "engine", "load_plugins",
+	"plugins", "plugins_hostinfo", "time_format_iso_8601", "buffer_format_base64", "priority", "json_output",
+	"json_include_output_property", "json_include_tags_property", "json_include_message_property",
+	"json_include_output_fields_property", "buffered_outputs", "rule_matching", "outputs_queue",
+	"append_output", "static_fields", "stdout_output", "syslog_output", "file_output", "http_output",
+	"program_output", "grpc_output", "grpc", "webserver", "log_stderr", "log_syslog", "log_level",
+	"libs_logger", "output_timeout", "outputs", "syscall_event_timeouts", "syscall_event_drops", "metrics",
+	"base_syscalls", "falco_libs", "container_engines", "capture", "default_rule_output", "syscall_buf_size_preset",
+	"modern_bpf", "modern_ebpf", "kmod", "ebpf", "gvisor", "k8s_api", "k8s_api_cert", "k8s_node",
+	"metadata_download", "thread_table_size", "snaplen", "suggested_output", "evaluate_enter_events",
+	"falco_libs_thread_table_size", "syscall_drop_failed_exit", "drop_failed_exit", "driver", "logging",
+	NULL,
+};
+
+static void flatten(struct cli_options *o, const char *path, const char *text, size_t tlen, yaml_document_t *d,
+		    yaml_node_t *n, const char *prefix, yaml_mark_t km, struct diag_list *dl, int *rc)
 {
 	char key[256], err[300];
 	if (n->type == YAML_MAPPING_NODE) {
 		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(d, p->key), *v = yaml_document_get_node(d, p->value);
-			if (!k || k->type != YAML_SCALAR_NODE)
+			if (!k || k->type != YAML_SCALAR_NODE || !v)
 				continue;
-			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", (const char *)k->data.scalar.value);
-			flatten(o, path, d, v, key, dl, rc);
+			const char *name = (const char *)k->data.scalar.value;
+			if (!*prefix) {
+				size_t i;
+				for (i = 0; known_top[i]; i++)
+					if (!strcmp(known_top[i], name))
+						break;
+				if (!known_top[i]) {
+					char *line = diag_line_at(text, tlen, k->start_mark.index);
+					const char *sug = diag_suggest(name, known_top, i);
+					diag_add(dl, DIAG_ERROR, path, (int)k->start_mark.line + 1, (int)k->start_mark.column + 1,
+						 line, (int)strlen(name), "unknown configuration key '%s'%s%s%s", name,
+						 sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+					free(line);
+					*rc = -EINVAL;
+					continue;
+				}
+			}
+			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", name);
+			flatten(o, path, text, tlen, d, v, key, k->start_mark, dl, rc);
 		}
 		return;
 	}
@@ -306,7 +367,7 @@ static void flatten(struct cli_options *o, const char *path, yaml_document_t *d,
 			}
 			if (name && name->type == YAML_SCALAR_NODE && !strcmp((const char *)name->data.scalar.value, "container")) {
 				if (init)
-					flatten(o, path, d, init, "container", dl, rc);
+					flatten(o, path, text, tlen, d, init, "container", e->start_mark, dl, rc);
 			} else if (name && name->type == YAML_SCALAR_NODE) {
 				diag_add(dl, DIAG_WARNING, path, (int)e->start_mark.line + 1, (int)e->start_mark.column + 1, NULL, 1,
 					 "plugin '%s': vigil has no plugins; ignored", (const char *)name->data.scalar.value);
@@ -332,16 +393,21 @@ static void flatten(struct cli_options *o, const char *path, yaml_document_t *d,
 		snprintf(val, sizeof(val), "%s", (const char *)n->data.scalar.value);
 	}
 	snprintf(key, sizeof(key), "%s=%s", prefix, val);
-	int r = cli_options_set(o, key, err, sizeof(err));
-	if (r == 0)
-		return;
-	if (!strncmp(err, "unknown option", 14)) {
-		if (!accepted_key(prefix, val))
-			diag_add(dl, DIAG_WARNING, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, NULL, 1,
-				 "configuration key '%s' is not used by vigil replay", prefix);
+	char *line = diag_line_at(text, tlen, km.index);
+	int r = cli_options_set_at(o, key, path, (int)km.line + 1, (int)km.column + 1, line, err, sizeof(err));
+	if (r == 0) {
+		free(line);
 		return;
 	}
-	diag_add(dl, DIAG_ERROR, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, NULL, 1, "%s", err);
+	if (!strncmp(err, "unknown option", 14)) {
+		if (!accepted_key(prefix, val))
+			diag_add(dl, DIAG_WARNING, path, (int)km.line + 1, (int)km.column + 1, line, 1,
+				 "configuration key '%s' is not used by vigil", prefix);
+		free(line);
+		return;
+	}
+	diag_add(dl, DIAG_ERROR, path, (int)n->start_mark.line + 1, (int)n->start_mark.column + 1, line, 1, "%s", err);
+	free(line);
 	*rc = -EINVAL;
 }
 
@@ -356,8 +422,15 @@ int cli_options_load(struct cli_options *o, const char *path, struct diag_list *
 		diag_add(dl, DIAG_ERROR, path, 0, 0, NULL, 0, "cannot read configuration: %s", strerror(errno));
 		return -errno;
 	}
+	struct strbuf text;
+	char buf[65536];
+	size_t got;
+	strbuf_init(&text);
+	while ((got = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, got);
+	fclose(f);
 	yaml_parser_initialize(&p);
-	yaml_parser_set_input_file(&p, f);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text.buf, text.len);
 	if (!yaml_parser_load(&p, &d)) {
 		diag_add(dl, DIAG_ERROR, path, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1, NULL, 1,
 			 "invalid YAML: %s", p.problem ? p.problem : "parse error");
@@ -365,7 +438,7 @@ int cli_options_load(struct cli_options *o, const char *path, struct diag_list *
 	} else {
 		yaml_node_t *root = yaml_document_get_root_node(&d);
 		if (root && root->type == YAML_MAPPING_NODE)
-			flatten(o, path, &d, root, "", dl, &rc);
+			flatten(o, path, text.buf, text.len, &d, root, "", root->start_mark, dl, &rc);
 		else if (root && !(root->type == YAML_SCALAR_NODE && !*root->data.scalar.value)) {
 			diag_add(dl, DIAG_ERROR, path, (int)root->start_mark.line + 1, (int)root->start_mark.column + 1, NULL, 1,
 				 "a configuration file must be a map of keys");
@@ -374,6 +447,6 @@ int cli_options_load(struct cli_options *o, const char *path, struct diag_list *
 		yaml_document_delete(&d);
 	}
 	yaml_parser_delete(&p);
-	fclose(f);
+	strbuf_fini(&text);
 	return rc;
 }

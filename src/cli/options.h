@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include "output/outputs.h"
 #include "state/container_meta.h"
 
 struct cli_options {
@@ -22,14 +24,13 @@ struct cli_options {
 	bool suggested_output;
 	int min_priority;
 	int log_level;		/* enum log_level (log_level: error, warning, info, debug) */
-	/* outputs */
-	bool stdout_output;
-	bool file_output;
-	char file_output_name[512];
-	bool file_output_keep_alive;
-	bool program_output;
-	char program_output_cmd[1024];
-	bool program_output_keep_alive;
+	/* outputs: every outputs.NAME.KEY, and falco.yaml's stdout_output,
+	 * file_output, program_output, syslog_output and http_output sections
+	 * as outputs.<section>.KEY, with where each was set */
+	struct out_kvlist outputs;
+	bool buffered_outputs;
+	uint64_t output_timeout_ms;	/* output_timeout (2000) */
+	uint64_t outputs_queue_capacity;	/* outputs_queue.capacity (0: vigil's default) */
 	/* syscall_event_drops */
 	double drops_threshold;
 	unsigned drops_actions;		/* enum drop_action bits */
@@ -45,8 +46,13 @@ struct cli_options {
 };
 
 void cli_options_init(struct cli_options *o);
+void cli_options_fini(struct cli_options *o);
 /* Apply "key=value". Returns 0, or -EINVAL with a message in err. */
 int cli_options_set(struct cli_options *o, const char *kv, char *err, size_t errlen);
+/* The same, for a value read at file:line:col (`src`: that line, may be
+ * NULL); output settings keep the position for their diagnostics. */
+int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, int line, int col, const char *src,
+		       char *err, size_t errlen);
 
 /* Load a falco.yaml-style configuration file: every scalar becomes
  * "dotted.key=value". Keys vigil does not implement are reported as warnings

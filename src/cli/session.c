@@ -5,12 +5,14 @@
  * selection, alert outputs, and the end-of-run summary.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "capture/scap_writer.h"
 #include "cli/session.h"
 #include "common/log.h"
+#include "output/outputs.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
 #define SUGGESTED_OUTPUT                                                                                    \
@@ -39,6 +41,9 @@ void session_usage_options(FILE *f)
 		"  -r, --rules PATH       rules file or directory (repeatable, loaded in order)\n"
 		"  -c, --config FILE      a falco.yaml-style configuration (json_output, priority,\n"
 		"                         rule_matching, stdout_output, file_output, syscall_event_drops...)\n"
+		"                         and vigil's `outputs:` (syslog, program, http, slack,\n"
+		"                         elasticsearch, opensearch, loki, kafka, redis, nats, mqtt):\n"
+		"                         see vigil.yaml; -o outputs.NAME.KEY=VALUE sets any of them\n"
 		"  --json                 JSON alerts (same as -o json_output=true)\n"
 		"  -o, --option KEY=VAL   engine option (repeatable):\n"
 		"                           rule_matching=first|all        (first)\n"
@@ -91,33 +96,18 @@ void session_usage_options(FILE *f)
 		"  -h, --help             this help\n");
 }
 
-static void sink_write(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+static void sink_emit(void *ud, const struct alert_rec *a)
 {
-	struct session_sink *s = ud;
-	(void)r;
-	(void)ev;
-	if (s->to_stdout) {
-		fwrite(line, 1, len, stdout);
-		fputc('\n', stdout);
-		if (s->flush)
-			fflush(stdout);
-	}
-	if (s->file) {
-		fwrite(line, 1, len, s->file);
-		fputc('\n', s->file);
-	}
-	if (s->program) {
-		if (!s->pipe)
-			s->pipe = popen(s->program, "w");
-		if (s->pipe) {
-			fwrite(line, 1, len, s->pipe);
-			fputc('\n', s->pipe);
-			if (!s->keep_alive) {
-				pclose(s->pipe);
-				s->pipe = NULL;
-			}
-		}
-	}
+	outputs__emit(ud, a);
+}
+
+/* SIGUSR1: reopen file outputs, respawn programs (Falco's behaviour). */
+static struct outputs *volatile g_reopen_outputs;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	outputs__request_reopen(g_reopen_outputs);
 }
 
 int session_init(struct session *s, int argc, char **argv)
@@ -219,17 +209,34 @@ int session_start(struct session *s, bool need_rules)
 			return -EINVAL;
 		}
 	}
-	s->sink = (struct session_sink){ o->stdout_output, NULL, NULL, o->program_output_keep_alive, NULL, false };
-	if (o->program_output && o->program_output_cmd[0])
-		s->sink.program = o->program_output_cmd;
-	if (o->file_output && !(s->sink.file = fopen(o->file_output_name, "a"))) {
-		fprintf(stderr, "vigil: file_output: cannot open %s: %s\n", o->file_output_name, strerror(errno));
-		return -errno;
+	struct outputs_globals g = {
+		.alert = s->eo.alert,
+		.buffered = o->buffered_outputs,
+		.output_timeout_ms = o->output_timeout_ms,
+		.queue_capacity = o->outputs_queue_capacity,
+		.live_flush = &s->sink.flush,
+	};
+	struct diag_list dl;
+	diag_list_init(&dl);
+	s->outputs = outputs__new(&o->outputs, &g, &dl);
+	diag_print(&dl, stderr);
+	diag_list_fini(&dl);
+	if (!s->outputs) {
+		fprintf(stderr, "vigil: outputs not configured\n");
+		return -EINVAL;
 	}
+	if (outputs__start(s->outputs, err, sizeof(err))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		return -EIO;
+	}
+	g_reopen_outputs = s->outputs;
+	struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = SA_RESTART };
+	sigaction(SIGUSR1, &sa, NULL);
 	engine_init(&s->e, s->rs, &s->eo);
 	s->engine_ready = true;
-	s->e.sink = sink_write;
-	s->e.sink_ud = &s->sink;
+	s->e.sink = sink_emit;
+	s->e.sink_ud = s->outputs;
+	s->e.sink_formats = outputs__formats(s->outputs);
 	if ((s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) ||
 	    (!s->print && s->filter && engine_set_filter(&s->e, s->filter, err, sizeof(err)))) {
 		fprintf(stderr, "vigil: %s\n", err);
@@ -280,6 +287,15 @@ int session_close_writer(struct session *s)
 	return 0;
 }
 
+void session_stop_outputs(struct session *s)
+{
+	if (s->outputs_stopped || !s->outputs)
+		return;
+	fflush(stdout);
+	outputs__stop(s->outputs);
+	s->outputs_stopped = true;
+}
+
 void session_print_stats(struct session *s, FILE *f)
 {
 	uint64_t unknown_events = s->e.stats.unknown_events;
@@ -297,6 +313,11 @@ void session_print_stats(struct session *s, FILE *f)
 	fprintf(f, "events: %llu read, %llu evaluated, %llu of unknown types\n",
 		(unsigned long long)(e->stats.events + unknown_events), (unsigned long long)e->stats.evaluated,
 		(unsigned long long)unknown_events);
+	if (s->outputs) {
+		session_stop_outputs(s);
+		outputs__print_stats(s->outputs, f);
+		s->outputs_printed = true;
+	}
 }
 
 void session_print_drops(struct session *s, FILE *f)
@@ -311,10 +332,13 @@ void session_fini(struct session *s)
 {
 	session_close_writer(s);
 	fflush(stdout);
-	if (s->sink.file)
-		fclose(s->sink.file);
-	if (s->sink.pipe)
-		pclose(s->sink.pipe);
+	if (s->outputs) {
+		session_stop_outputs(s);
+		if (!s->outputs_printed && outputs__noteworthy(s->outputs))
+			outputs__print_stats(s->outputs, stderr);
+		g_reopen_outputs = NULL;
+		outputs__free(s->outputs);
+	}
 	if (s->engine_ready)
 		engine_fini(&s->e);
 	ruleset_free(s->rs);
@@ -322,5 +346,6 @@ void session_fini(struct session *s)
 	free(s->dis);
 	free(s->ten);
 	free(s->tdis);
+	cli_options_fini(&s->opts);
 	memset(s, 0, sizeof(*s));
 }

@@ -15,13 +15,8 @@
 #include "cli/options.h"
 #include "engine/engine.h"
 
-/* Where alerts go: stdout, an appended file, a program fed on stdin. */
+/* How alerts reach the outputs. */
 struct session_sink {
-	bool to_stdout;
-	FILE *file;
-	const char *program;
-	bool keep_alive;
-	FILE *pipe;
 	bool flush;		/* flush stdout after every alert (live runs) */
 };
 
@@ -39,6 +34,8 @@ struct session {
 	struct engine e;
 	bool engine_ready;
 	struct session_sink sink;
+	struct outputs *outputs;	/* the output manager (output/outputs.h) */
+	bool outputs_stopped, outputs_printed;
 	/* -w: the capture being written */
 	const char *wpath;
 	unsigned wflags;	/* SCAP_W_* */
@@ -76,13 +73,20 @@ int session_open_writer(struct session *s, const char *input);
  * is then incomplete). Returns 0, or -EIO after reporting. */
 int session_close_writer(struct session *s);
 
-/* Falco's end-of-run summary (events, rule counts by severity and name). */
+/* Falco's end-of-run summary (events, rule counts by severity and name),
+ * then each output's counters (after delivering what is queued). */
 void session_print_stats(struct session *s, FILE *f);
+
+/* Deliver what the outputs still hold (each within its drain_timeout) and
+ * stop their workers; the counters stay readable. Idempotent. */
+void session_stop_outputs(struct session *s);
 
 /* Falco's drop-monitoring summary, when drops were detected. */
 void session_print_drops(struct session *s, FILE *f);
 
-/* Flush and close the outputs, free the engine and the rules. */
+/* Stop the outputs (their counters on stderr when something was not
+ * delivered or network outputs ran, unless --stats printed them), free the
+ * engine and the rules. */
 void session_fini(struct session *s);
 
 #endif

@@ -19,13 +19,36 @@ void engine_opts_init(struct engine_opts *o)
 	alert_opts_init(&o->alert);
 }
 
-static void stdout_sink(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+static void stdout_sink(void *ud, const struct alert_rec *a)
 {
 	(void)ud;
-	(void)r;
-	(void)ev;
-	fwrite(line, 1, len, stdout);
+	const char *line = a->json ? a->json : a->text;
+	fwrite(line, 1, a->json ? a->json_len : a->text_len, stdout);
 	fputc('\n', stdout);
+}
+
+/* The forms of an alert the sink asks for: into e->line (text) and e->json,
+ * or into e->line alone for the one opts.alert.json names. */
+static void alert_bufs(struct engine *e, struct strbuf **text, struct strbuf **json)
+{
+	unsigned f = e->sink_formats ? e->sink_formats : e->opts.alert.json ? ALERT_FMT_JSON : ALERT_FMT_TEXT;
+	strbuf_reset(&e->line);
+	strbuf_reset(&e->json);
+	*text = (f & ALERT_FMT_TEXT) ? &e->line : NULL;
+	*json = (f & ALERT_FMT_JSON) ? (*text ? &e->json : &e->line) : NULL;
+}
+
+static void deliver(struct engine *e, struct alert_rec *a, struct strbuf *text, struct strbuf *json)
+{
+	if (text) {
+		a->text = text->buf;
+		a->text_len = text->len;
+	}
+	if (json) {
+		a->json = json->buf;
+		a->json_len = json->len;
+	}
+	e->sink(e->sink_ud, a);
 }
 
 void engine_init(struct engine *e, struct ruleset *rs, const struct engine_opts *o)
@@ -42,6 +65,7 @@ void engine_init(struct engine *e, struct ruleset *rs, const struct engine_opts 
 	arena_init(&e->print_arena);
 	filter_ctx_init(&e->print_fc, &e->print_arena);
 	strbuf_init(&e->line);
+	strbuf_init(&e->json);
 }
 
 void engine_fini(struct engine *e)
@@ -49,6 +73,7 @@ void engine_fini(struct engine *e)
 	filter_ctx_fini(&e->print_fc);
 	arena_fini(&e->print_arena);
 	strbuf_fini(&e->line);
+	strbuf_fini(&e->json);
 	fctx_fini(&e->fc);
 	state_fini(&e->st);
 }
@@ -173,10 +198,12 @@ static void drop_actions(struct engine *e, const struct event *ev, unsigned act,
 		f[n++] = (struct alert_field){ "n_drops_page_faults", d->n_drops_pf };
 		f[n++] = (struct alert_field){ "n_drops_scratch_map", d->n_drops_scratch_map };
 		f[n++] = (struct alert_field){ "n_evts", d_evts + d->n_drops };
-		strbuf_reset(&e->line);
-		alert_format_internal(&e->opts.alert, ev->ts, PRIO_DEBUG, "Falco internal: syscall event drop", msg,
-				      f, n, &e->line);
-		e->sink(e->sink_ud, NULL, ev, e->line.buf, e->line.len);
+		struct strbuf *text, *json;
+		struct alert_rec a = { .ts = ev->ts, .priority = PRIO_DEBUG, .rule = "Falco internal: syscall event drop",
+				       .source = "internal" };
+		alert_bufs(e, &text, &json);
+		alert_format_internal2(&e->opts.alert, ev->ts, PRIO_DEBUG, a.rule, msg, f, n, text, json);
+		deliver(e, &a, text, json);
 	}
 	if (act & DROP_ACT_EXIT) {
 		fprintf(stderr, "Exiting.\n");
@@ -231,9 +258,12 @@ void engine_event(struct engine *e, struct event *ev)
 			r->matches++;
 			e->stats.alerts++;
 			e->stats.alerts_by_prio[r->priority]++;
-			strbuf_reset(&e->line);
-			alert_format(&e->opts.alert, &e->fc, r, &e->line);
-			e->sink(e->sink_ud, r, ev, e->line.buf, e->line.len);
+			struct strbuf *text, *json;
+			struct alert_rec a = { .ts = ev->ts, .priority = r->priority, .rule = r->name,
+					       .source = "syscall", .tags = r->tags, .ntags = r->ntags };
+			alert_bufs(e, &text, &json);
+			alert_format2(&e->opts.alert, &e->fc, r, text, json);
+			deliver(e, &a, text, json);
 		}
 	}
 post:

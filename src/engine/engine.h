@@ -19,8 +19,9 @@
 #include "rules/ruleset.h"
 #include "state/state.h"
 
-/* Alert delivery: called with the rule and the formatted line (no newline). */
-typedef void (*alert_sink)(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len);
+/* Alert delivery: called on the engine's thread with the alert, formatted
+ * in the forms e->sink_formats asks for (borrowed for the call). */
+typedef void (*alert_sink)(void *ud, const struct alert_rec *a);
 
 struct engine_opts {
 	enum match_mode matching;	/* rule_matching: first (default) or all */
@@ -45,6 +46,8 @@ struct engine {
 	struct engine_opts opts;
 	alert_sink sink;
 	void *sink_ud;
+	unsigned sink_formats;		/* ALERT_FMT_* bits; 0: the one opts.alert.json names */
+	struct strbuf json;		/* the JSON form when both are wanted */
 	/* --print */
 	struct arena print_arena;
 	struct filter_ctx print_fc;

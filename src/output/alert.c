@@ -66,6 +66,15 @@ void json_escape(struct strbuf *out, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	strbuf_grow(out, n + 8);
 	for (size_t i = 0; i < n;) {
+		/* the common case: a run of printable ASCII, copied at once */
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x80 && p[j] != '"' && p[j] != '\\')
+			j++;
+		if (j > i) {
+			strbuf_add(out, p + i, j - i);
+			i = j;
+			continue;
+		}
 		unsigned char c = p[i];
 		switch (c) {
 		case '"': strbuf_add(out, "\\\"", 2); i++; continue;
@@ -171,6 +180,12 @@ static int cmp_cop(const void *a, const void *b)
 
 void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *out)
 {
+	alert_format2(o, c, r, o->json ? NULL : out, o->json ? out : NULL);
+}
+
+void alert_format2(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *text,
+		   struct strbuf *out)
+{
 	struct strbuf msg, line;
 	uint64_t ts = c->ev->ts;
 
@@ -181,10 +196,10 @@ void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule 
 	strbuf_addf(&line, ": %s ", priority_name(r->priority));
 	strbuf_add(&line, msg.buf, msg.len);
 
-	if (!o->json) {
-		json_escape(out, line.buf, line.len);
+	if (text)
+		json_escape(text, line.buf, line.len);
+	if (!out)
 		goto done;
-	}
 
 	/* keys in alphabetical order */
 	strbuf_addf(out, "{\"hostname\":");
@@ -264,12 +279,19 @@ static int field_cmp(const void *a, const void *b)
 void alert_format_internal(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
 			   const struct alert_field *fields, size_t nfields, struct strbuf *out)
 {
+	alert_format_internal2(o, ts, prio, rule, msg, fields, nfields, o->json ? NULL : out, o->json ? out : NULL);
+}
+
+void alert_format_internal2(const struct alert_opts *o, uint64_t ts, int prio, const char *rule, const char *msg,
+			    const struct alert_field *fields, size_t nfields, struct strbuf *text, struct strbuf *out)
+{
 	struct strbuf line;
 	strbuf_init(&line);
 	time_prefix(o, ts, &line);
 	strbuf_addf(&line, ": %s %s", priority_name(prio), msg);
-	if (!o->json) {
-		json_escape(out, line.buf, line.len);
+	if (text)
+		json_escape(text, line.buf, line.len);
+	if (!out) {
 		strbuf_fini(&line);
 		return;
 	}
