@@ -11,5 +11,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif
