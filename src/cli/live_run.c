@@ -12,6 +12,7 @@
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
+#include "cli/policy_run.h"
 #include "rules/compile.h"
 #include "state/proc_scan.h"
 
@@ -122,7 +123,7 @@ int live_run(struct session *s, const struct live_run_opts *o)
 		fprintf(stderr, "vigil: cannot run live: %s\n", err);
 		return 1;
 	}
-	struct live_opts lo = { .ring_bytes = o->ring_bytes };
+	struct live_opts lo = { .ring_bytes = o->ring_bytes, .policy = o->policy ? &o->policy->k : NULL };
 	struct live *l = live_open(&lo, err, sizeof(err));
 	if (!l) {
 		fprintf(stderr, "vigil: cannot start the probe: %s\n", err);
@@ -141,6 +142,9 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->policy)
+		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->ps.n,
+			o->policy->ps.n == 1 ? "y" : "ies", o->policy->k.nhooks);
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
 		live_wanted_count(l), s->e.st.threads.len);
 
@@ -153,7 +157,11 @@ int live_run(struct session *s, const struct live_run_opts *o)
 			fprintf(stderr, "vigil: reading events: %s\n", strerror(-rc));
 			break;
 		}
-		if (rc > 0) {
+		if (rc > 0 && ev.type == VG_EV_POLICY_E) {
+			/* TracingPolicy events: the policy side, never the rules */
+			if (o->policy)
+				policy_run_event(o->policy, &s->e.st, &ev);
+		} else if (rc > 0) {
 			ev.num = ++s->e.seq;
 			engine_event(&s->e, &ev);
 		}
@@ -169,12 +177,19 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	/* what the rings still hold was captured before the stop: evaluate it */
 	uint64_t drain_until = now_ns() + 2000000000ull;
 	while (!s->e.stop && now_ns() < drain_until && live_next(l, &ev, 0) == 1) {
+		if (ev.type == VG_EV_POLICY_E) {
+			if (o->policy)
+				policy_run_event(o->policy, &s->e.st, &ev);
+			continue;
+		}
 		ev.num = ++s->e.seq;
 		engine_event(&s->e, &ev);
 	}
 	status = s->e.stop ? s->e.exit_status : 0;
 	fflush(stdout);
 	live_get_stats(l, &ls);
+	struct vg_pol_counters pc;
+	live_get_policy_counters(l, &pc);
 	live_close(l);
 	if (s->writer && session_close_writer(s))
 		status = 1;
@@ -182,6 +197,8 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	if (s->stats) {
 		session_print_stats(s, stderr);
 		print_live_stats(&ls, stderr);
+		if (o->policy)
+			policy_run_print_stats(o->policy, &pc, stderr);
 	}
 	return status;
 }

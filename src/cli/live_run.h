@@ -11,9 +11,12 @@
 #include <stdint.h>
 #include "cli/session.h"
 
+struct policy_run;
+
 struct live_run_opts {
 	double duration;	/* seconds; 0 = until SIGINT/SIGTERM */
 	uint32_t ring_bytes;	/* per CPU; 0 = default */
+	struct policy_run *policy;	/* TracingPolicies to enforce, or NULL */
 };
 
 /* Run the started session `s` live. Returns the process exit status. */
