@@ -90,8 +90,9 @@ struct vg_scratch {
 };
 
 /* Programs that may interleave on one CPU (a preempted sys_exit and a
- * sched_process_exit) use different slots: slot = cpu * VG_SLOTS + kind. */
-enum vg_slot_kind { VG_SLOT_SYS_EXIT = 0, VG_SLOT_SCHED = 1, VG_SLOTS = 2 };
+ * sched_process_exit) use different slots: slot = cpu * VG_SLOTS + kind.
+ * The policy programs (policy.bpf.c) have their own two. */
+enum vg_slot_kind { VG_SLOT_SYS_EXIT = 0, VG_SLOT_SCHED = 1, VG_SLOT_POLICY = 2, VG_SLOT_POLICY_SCHED = 3, VG_SLOTS = 4 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

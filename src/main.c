@@ -23,6 +23,7 @@ static void usage(FILE *f)
 		"  rules list RULES...       list the rules that RULES define\n"
 		"  rules explain RULE -r R   show a rule's expanded condition and event types\n"
 		"  fields                    list the fields conditions and outputs can use\n"
+		"  policy check POLICY...    validate Tetragon TracingPolicy files for this kernel\n"
 		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
 		"\n"
 		"Run 'vigil <command> --help' for a command's options.\n");
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return cmd_fields(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rules"))
 		return cmd_rules(argc - 1, argv + 1);
+	if (!strcmp(cmd, "policy"))
+		return cmd_policy(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -536,6 +536,11 @@ enum vg_event_code {
 	VG_EV_ASYNCEVENT_E = 402,
 	VG_EV_ASYNCEVENT_X = 403,
 	VG_EV_MAX = 404,
+	/* vigil's own events, far above the scap ids so that no libs release
+	 * can take their numbers; never renumbered or reused. They are not
+	 * indexed by the tables sized VG_EV_MAX: they never reach the rules. */
+	VG_EV_POLICY_E = 8192,		/* a TracingPolicy hook matched (vg_pol_* below) */
+	VG_EV_POLICY_X = 8193,		/* reserved */
 };
 
 /* ------------------------------------------------------------------------
@@ -586,5 +591,251 @@ struct vg_counters {
 #define VG_ARGS_MAX 4096	/* execve argv / env */
 #define VG_CGROUPS_MAX 1024	/* the cgroups parameter */
 #define VG_SNAPLEN_MAX 65000	/* data of read/write-family events */
+
+/* ------------------------------------------------------------------------
+ * TracingPolicy enforcement (bpf/policy.bpf.c, src/policy/, src/capture/
+ * live_policy.c). User space compiles each hook of a loaded policy into a
+ * struct vg_pol_hook and its selectors into struct vg_pol_sel (array maps),
+ * strings, integer sets, prefixes and binaries into hash maps and LPM tries;
+ * the sys_enter program evaluates them in order, first selector wins.
+ */
+#define VG_POL_HOOKS_MAX 256	/* hooks of all loaded policies */
+#define VG_POL_SELS_MAX 1280	/* selectors (5 per hook) */
+#define VG_POL_SCLIST_MAX 8192	/* (syscall, hook) pairs */
+#define VG_POL_ARGS 5		/* args per hook (Tetragon: 5 args + data) */
+#define VG_POL_VALS 4		/* inline integer values per filter */
+#define VG_POL_ACTS 3		/* actions per selector */
+#define VG_POL_NSF 10		/* matchNamespaces entries per selector */
+#define VG_POL_CAPF 4		/* matchCapabilities entries per selector */
+#define VG_POL_STR 4096		/* bytes of a string argument (Equal limit) */
+#define VG_POL_STR_SHORT 128	/* Equal strings shorter than this use the short map */
+#define VG_POL_LPM 256		/* Prefix limit (Postfix: 127) */
+#define VG_POL_BIN 256		/* binary paths (255 chars + NUL) */
+#define VG_POL_SETS_MAX 1024	/* string/prefix/int/cidr sets */
+#define VG_POL_BINSETS 64	/* matchBinaries selectors (one bit each) */
+
+/* Where an argument comes from. */
+enum vg_pol_src {
+	VG_POL_SRC_REG0 = 0,	/* ..5: the syscall's argument registers */
+	VG_POL_SRC_ID = 8,	/* raw_syscalls: the syscall number */
+	VG_POL_SRC_NONE = 0xff,
+};
+
+/* Argument types as read in the kernel. */
+enum vg_pol_type {
+	VG_POL_T_NOP = 0,	/* not read, slot kept */
+	VG_POL_T_S32,
+	VG_POL_T_U32,
+	VG_POL_T_S64,
+	VG_POL_T_U64,
+	VG_POL_T_S16,
+	VG_POL_T_U16,
+	VG_POL_T_S8,
+	VG_POL_T_U8,
+	VG_POL_T_STR,		/* NUL-terminated user string */
+	VG_POL_T_CHARBUF,	/* user bytes, length from another register */
+	VG_POL_T_FD,		/* fd -> path through the task's fd table */
+	VG_POL_T_SOCKADDR,	/* user struct sockaddr */
+	VG_POL_T_SYSCALL64,	/* syscall id (raw_syscalls) */
+};
+
+/* Operators (Tetragon's ids are not reused: these are kernel-side kinds). */
+enum vg_pol_op {
+	VG_POL_OP_NONE = 0,
+	VG_POL_OP_EQ,		/* ints: any equal; strings: hash lookup */
+	VG_POL_OP_NEQ,
+	VG_POL_OP_GT,
+	VG_POL_OP_LT,
+	VG_POL_OP_MASK,
+	VG_POL_OP_INRANGE,
+	VG_POL_OP_NOTINRANGE,
+	VG_POL_OP_INMAP,
+	VG_POL_OP_NOTINMAP,
+	VG_POL_OP_PREFIX,
+	VG_POL_OP_NOTPREFIX,
+	VG_POL_OP_POSTFIX,
+	VG_POL_OP_NOTPOSTFIX,
+	VG_POL_OP_SADDR,	/* sockaddr address in a CIDR set */
+	VG_POL_OP_NOTSADDR,
+	VG_POL_OP_SPORT,	/* sockaddr port in an int set */
+	VG_POL_OP_NOTSPORT,
+	VG_POL_OP_FAMILY,
+	VG_POL_OP_IN,		/* matchPIDs / matchNamespaces / matchBinaries */
+	VG_POL_OP_NOTIN,
+};
+
+/* Actions: Tetragon's KprobeAction numbers (the event's `action`). */
+enum vg_pol_action {
+	VG_POL_A_POST = 0,
+	VG_POL_A_SIGKILL = 2,
+	VG_POL_A_OVERRIDE = 4,
+	VG_POL_A_GETURL = 6,
+	VG_POL_A_DNSLOOKUP = 7,
+	VG_POL_A_NOPOST = 8,
+	VG_POL_A_SIGNAL = 9,
+	VG_POL_A_NOTIFYENFORCER = 12,
+	VG_POL_A_NONE = 0xff,
+};
+
+enum vg_pol_hook_flags {
+	VG_POL_HF_MONITOR = 1 << 0,	/* policy-mode monitor: signals are not sent */
+	VG_POL_HF_TRACEPOINT = 1 << 1,	/* a raw_syscalls tracepoint hook */
+};
+
+enum vg_pol_pid_flags {
+	VG_POL_PID_NS = 1 << 0,		/* isNamespacePID */
+	VG_POL_PID_FOLLOW = 1 << 1,	/* followForks: ancestors count too */
+};
+
+struct vg_pol_argdesc {
+	__u8 src;		/* enum vg_pol_src */
+	__u8 type;		/* enum vg_pol_type */
+	__u8 size_src;		/* char_buf: register holding its size, or VG_POL_SRC_NONE */
+	__u8 flags;
+	__u32 max;		/* char_buf: bytes read at most */
+};
+
+struct vg_pol_hook {
+	__u32 flags;		/* enum vg_pol_hook_flags */
+	__u16 nargs;
+	__u16 nsel;		/* 0: no selectors, every call is posted */
+	__u32 sel_first;	/* index of the first selector in vg_pol_sels */
+	__u32 pad;
+	struct vg_pol_argdesc args[VG_POL_ARGS];
+};
+
+struct vg_pol_argf {
+	__u8 arg;		/* position in the hook's args */
+	__u8 op;		/* enum vg_pol_op */
+	__u8 nvals;		/* inline values used (ints) */
+	__u8 pad;
+	__u32 set;		/* string, prefix, int or cidr set id */
+	__u64 v[VG_POL_VALS];
+	__u64 v2[VG_POL_VALS];	/* InRange: upper bounds (inclusive) */
+};
+
+struct vg_pol_nsf {
+	__u8 ns;		/* enum vg_pol_ns */
+	__u8 op;		/* IN / NOTIN */
+	__u8 nvals;
+	__u8 pad;
+	__u32 v[VG_POL_VALS];	/* namespace inode numbers */
+};
+
+enum vg_pol_ns {
+	VG_POL_NS_UTS = 0, VG_POL_NS_IPC, VG_POL_NS_MNT, VG_POL_NS_PID, VG_POL_NS_PID_CHILDREN,
+	VG_POL_NS_NET, VG_POL_NS_TIME, VG_POL_NS_TIME_CHILDREN, VG_POL_NS_CGROUP, VG_POL_NS_USER,
+};
+
+struct vg_pol_capf {
+	__u8 type;		/* 0 effective, 1 inheritable, 2 permitted */
+	__u8 op;		/* IN: any of mask held; NOTIN: none held */
+	__u8 nscap;		/* isNamespaceCapability: only outside the host user ns */
+	__u8 pad[5];
+	__u64 mask;
+};
+
+struct vg_pol_act {
+	__u8 type;		/* enum vg_pol_action */
+	__u8 scope;		/* rateLimitScope: 0 thread, 1 process, 2 global */
+	__u16 pad;
+	__s32 err;		/* argError */
+	__u32 sig;		/* argSig (Signal, NotifyEnforcer) */
+	__u32 rate_ms;		/* Post rateLimit, 0 = none */
+};
+
+struct vg_pol_sel {
+	__u8 pid_op;		/* 0 none, IN, NOTIN */
+	__u8 pid_flags;		/* enum vg_pol_pid_flags */
+	__u8 npids;
+	__u8 bin_op;		/* 0 none, IN, NOTIN */
+	__u32 pids[VG_POL_VALS];
+	__u64 bin_mask;		/* the bit of this selector's binary set */
+	__u8 nargf, nns, ncaps, nact;
+	__u32 pad;
+	struct vg_pol_argf argf[VG_POL_ARGS];
+	struct vg_pol_nsf ns[VG_POL_NSF];
+	struct vg_pol_capf caps[VG_POL_CAPF];
+	struct vg_pol_act act[VG_POL_ACTS];
+};
+
+/* Keys of the string sets (Equal), zero-padded after len bytes. */
+struct vg_pol_skey_short {
+	__u32 set;
+	__u32 len;
+	char s[VG_POL_STR_SHORT];
+};
+
+struct vg_pol_skey_long {
+	__u32 set;
+	__u32 len;
+	char s[VG_POL_STR];
+};
+
+/* LPM keys: prefixes (and reversed postfixes) of one set's inner trie. */
+struct vg_pol_lpm_key {
+	__u32 prefixlen;
+	__u8 data[VG_POL_LPM];
+};
+
+/* Integer sets (InMap, ports), one hash for all sets. */
+struct vg_pol_ikey {
+	__u32 set;
+	__u32 pad;
+	__u64 v;
+};
+
+/* CIDR sets: prefixlen counts the 64 bits of set and family first. */
+struct vg_pol_cidr_key {
+	__u32 prefixlen;
+	__u32 set;		/* big-endian, so that the trie compares it first */
+	__u32 family;		/* big-endian AF_INET / AF_INET6 */
+	__u8 addr[16];
+};
+
+/* matchBinaries: exact paths (zero-padded) and the sets each belongs to. */
+struct vg_pol_bkey {
+	__u32 len;
+	char path[VG_POL_BIN];
+};
+
+/* What the policy side knows of a process (tgid). */
+struct vg_pol_proc {
+	__u64 bins;		/* binary sets its executable is in */
+	__u64 follow;		/* followChildren sets inherited from ancestors */
+};
+
+/* Post-event flags. */
+enum vg_pol_ev_flags {
+	VG_POL_EF_SIGNALED = 1 << 0,	/* a signal was sent (sig) */
+	VG_POL_EF_MONITOR = 1 << 1,	/* monitor mode: enforcement skipped */
+	VG_POL_EF_PROTECTED = 1 << 2,	/* pid 1: enforcement skipped */
+	VG_POL_EF_UNREADABLE = 1 << 3,	/* an argument could not be read */
+	VG_POL_EF_TRUNCATED = 1 << 4,	/* an argument was cut */
+	VG_POL_EF_DENIED = 1 << 5,	/* the call was denied at a deny point */
+};
+
+/* VG_EV_POLICY_E parameters: hook (u32), selector (u32, 0xffffffff when the
+ * hook has none), action (u32, the last one run), flags (u32), sig (u32),
+ * syscall number (u32), pid (s64, tgid), ret (s64), then VG_POL_ARGS
+ * BYTEBUF arguments (ints as 8 bytes, strings and paths with their NUL,
+ * buffers as read). */
+#define VG_POL_EV_NPARAMS (8 + VG_POL_ARGS)
+
+/* The hooks of one syscall: vg_pol_sclist[first .. first + count). */
+struct vg_pol_sc {
+	__u16 first;
+	__u16 count;
+};
+
+/* Per-CPU counters of the policy programs. */
+struct vg_pol_counters {
+	__u64 n_hooked;		/* calls of hooked syscalls evaluated */
+	__u64 n_matched;	/* selector matches (or hooks without selectors) */
+	__u64 n_signals;	/* signals sent */
+	__u64 n_skipped;	/* enforcement skipped: monitor mode or pid 1 */
+	__u64 n_ratelimited;	/* posts suppressed by a rate limit */
+	__u64 n_denied;		/* calls denied at a deny point */
+};
 
 #endif /* VIGIL_EVENTS_H */

@@ -55,6 +55,7 @@ void live_set_interesting(struct live *l, const struct evtset *types) { (void)l;
 unsigned live_wanted_count(const struct live *l) { (void)l; return 0; }
 int live_next(struct live *l, struct event *ev, int timeout_ms) { (void)l; (void)ev; (void)timeout_ms; return -ENOTSUP; }
 void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0, sizeof(*s)); }
+void live_get_policy_counters(struct live *l, struct vg_pol_counters *out) { (void)l; memset(out, 0, sizeof(*out)); }
 
 #else
 
@@ -64,6 +65,7 @@ void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "capture/live_policy.h"
 #include "event/event_table.h"
 #include "rules/compile.h"
 #include "vigil.skel.h"
@@ -290,7 +292,7 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 	}
 	bpf_map__set_inner_map_fd(l->skel->maps.vg_rings, tmpl);
 	bpf_map__set_max_entries(l->skel->maps.vg_rings, (uint32_t)l->ncpu);
-	bpf_map__set_max_entries(l->skel->maps.vg_scratch, (uint32_t)l->ncpu * 2);
+	bpf_map__set_max_entries(l->skel->maps.vg_scratch, (uint32_t)l->ncpu * 4);	/* VG_SLOTS */
 	struct bpf_program *p;
 	/* VIGIL_BPF_STATS=1: print each program's verifier statistics */
 	bool vstats = getenv("VIGIL_BPF_STATS") != NULL;
@@ -304,6 +306,8 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 			bpf_program__set_log_buf(p, vlog[nv++], sizeof(vlog[0]));
 		}
 	}
+	/* TracingPolicy programs: attached only with policies */
+	live_policy_prepare(l->skel, o ? o->policy : NULL, l->ncpu);
 	rc = vigil_bpf__load(l->skel);
 	if (vlog) {
 		bpf_object__for_each_program(p, l->skel->obj) {
@@ -345,6 +349,10 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 	}
 	route_programs(l);
 	live_set_interesting(l, NULL);
+	if (o && o->policy && (rc = live_policy_install(l->skel, o->policy, err, errlen))) {
+		errno = -rc;
+		goto fail;
+	}
 	rc = vigil_bpf__attach(l->skel);
 	if (rc) {
 		snprintf(err, errlen, "cannot attach the BPF probe to its tracepoints: %s", strerror(-rc));
@@ -486,6 +494,11 @@ void live_get_stats(struct live *l, struct live_stats *s)
 		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			s->n_drops_recursion += info.recursion_misses;
 	}
+}
+
+void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)
+{
+	live_policy_counters(l->skel, l->ncpu, out);
 }
 
 #endif /* VIGIL_HAVE_BPF */

@@ -34,8 +34,11 @@ struct live_stats {
 	uint64_t n_read;		/* events handed out */
 };
 
+struct pol_kernel;
+
 struct live_opts {
 	uint32_t ring_bytes;		/* per CPU, a power of two >= page size */
+	const struct pol_kernel *policy;	/* TracingPolicies to enforce, or NULL */
 };
 
 struct live;
@@ -60,6 +63,10 @@ unsigned live_wanted_count(const struct live *l);
 int live_next(struct live *l, struct event *ev, int timeout_ms);
 
 void live_get_stats(struct live *l, struct live_stats *s);
+
+/* The TracingPolicy programs' counters (zero without policies). */
+struct vg_pol_counters;
+void live_get_policy_counters(struct live *l, struct vg_pol_counters *out);
 
 /* The drop counters the engine's drop manager and alert use. */
 void live_drop_counts(const struct live_stats *s, struct drop_counts *d);

@@ -13,5 +13,6 @@ int cmd_rules(int argc, char **argv);
 /* `vigil rules test`: argv[0] is "test". */
 int cmd_rules_test(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

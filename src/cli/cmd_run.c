@@ -8,9 +8,11 @@
  * Falco's "syscall event drop" internal alert.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "cli/live_run.h"
+#include "cli/policy_run.h"
 #include "cli/session.h"
 
 static void usage(FILE *f)
@@ -26,21 +28,41 @@ static void usage(FILE *f)
 	session_usage_options(f);
 	fprintf(f,
 		"  --duration SECONDS     stop after this long\n"
-		"  --ring-size BYTES      ring buffer per CPU (power of two, default 4 MiB)\n");
+		"  --ring-size BYTES      ring buffer per CPU (power of two, default 4 MiB)\n"
+		"\n"
+		"TracingPolicy enforcement (Tetragon's policy language; see 'vigil policy check'):\n"
+		"  --policy PATH          load TracingPolicy files or directories (repeatable);\n"
+		"                         works with or without rules\n"
+		"  --policy-mode MODE     enforce (default) or monitor: monitor only reports\n"
+		"  --allow-override-downgrade=sigkill\n"
+		"                         turn an Override this kernel cannot route into Sigkill\n"
+		"  --policy-events FILE   write the policy events there (default: stdout)\n"
+		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_DURATION = 1000, OPT_RING };
-	struct option longopts[SESSION_NLONGOPTS + 3];
+	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT };
+	struct option longopts[SESSION_NLONGOPTS + 8];
 	struct live_run_opts lo = { 0 };
 	struct session s;
+	struct policy_run pr;
+	const char **policies = calloc((size_t)argc + 1, sizeof(char *));
+	size_t npolicies = 0;
+	struct policy_load_opts plo = { 0 };
+	const char *pevents = NULL;
+	bool compact = false, pr_loaded = false;
 	int c, status = 1;
 
 	memcpy(longopts, session_longopts, sizeof(struct option) * SESSION_NLONGOPTS);
 	longopts[SESSION_NLONGOPTS] = (struct option){ "duration", required_argument, NULL, OPT_DURATION };
 	longopts[SESSION_NLONGOPTS + 1] = (struct option){ "ring-size", required_argument, NULL, OPT_RING };
-	longopts[SESSION_NLONGOPTS + 2] = (struct option){ 0 };
+	longopts[SESSION_NLONGOPTS + 2] = (struct option){ "policy", required_argument, NULL, OPT_POLICY };
+	longopts[SESSION_NLONGOPTS + 3] = (struct option){ "policy-mode", required_argument, NULL, OPT_POLICY_MODE };
+	longopts[SESSION_NLONGOPTS + 4] = (struct option){ "allow-override-downgrade", required_argument, NULL, OPT_DOWNGRADE };
+	longopts[SESSION_NLONGOPTS + 5] = (struct option){ "policy-events", required_argument, NULL, OPT_POLICY_EVENTS };
+	longopts[SESSION_NLONGOPTS + 6] = (struct option){ "events-format", required_argument, NULL, OPT_EVFMT };
+	longopts[SESSION_NLONGOPTS + 7] = (struct option){ 0 };
 
 	optind = 1;
 	if (session_init(&s, argc, argv))
@@ -55,11 +77,37 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (c == OPT_RING && !live_run_parse_ring(optarg, &lo.ring_bytes))
 			continue;
+		if (c == OPT_POLICY) {
+			policies[npolicies++] = optarg;
+			continue;
+		}
+		if (c == OPT_POLICY_MODE && (!strcmp(optarg, "monitor") || !strcmp(optarg, "enforce"))) {
+			plo.force_monitor = !strcmp(optarg, "monitor");
+			continue;
+		}
+		if (c == OPT_DOWNGRADE && !strcmp(optarg, "sigkill")) {
+			plo.allow_override_downgrade = true;
+			continue;
+		}
+		if (c == OPT_POLICY_EVENTS) {
+			pevents = optarg;
+			continue;
+		}
+		if (c == OPT_EVFMT && (!strcmp(optarg, "json") || !strcmp(optarg, "compact"))) {
+			compact = !strcmp(optarg, "compact");
+			continue;
+		}
+		if (c == OPT_POLICY_MODE)
+			fprintf(stderr, "vigil: --policy-mode: '%s' is not enforce or monitor\n", optarg);
+		else if (c == OPT_DOWNGRADE)
+			fprintf(stderr, "vigil: --allow-override-downgrade: only 'sigkill' is possible, not '%s'\n", optarg);
+		else if (c == OPT_EVFMT)
+			fprintf(stderr, "vigil: --events-format: '%s' is not json or compact\n", optarg);
 		if (c == 'h') {
 			usage(stdout);
 			status = 0;
 		} else {
-			if (c != OPT_DURATION && c != OPT_RING)
+			if (c != OPT_DURATION && c != OPT_RING && c != OPT_POLICY_MODE && c != OPT_DOWNGRADE && c != OPT_EVFMT)
 				usage(stderr);
 			status = 2;
 		}
@@ -71,18 +119,29 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	bool output = s.print || s.wpath;
-	if (!s.nrules && !output && !s.opts.nrules_files) {
-		fprintf(stderr, "vigil: give rules with -r (or rules_files in -c), a --print format or -w\n");
+	if (!s.nrules && !output && !s.opts.nrules_files && !npolicies) {
+		fprintf(stderr, "vigil: give rules with -r (or rules_files in -c), --policy, a --print format or -w\n");
 		status = 2;
 		goto out;
 	}
-	if (session_start(&s, !output))
-		goto out;
+	if (npolicies) {
+		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact))
+			goto out_pr;
+		pr_loaded = true;
+		lo.policy = &pr;
+	}
+	if (session_start(&s, !output && !npolicies))
+		goto out_pr;
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
 		goto out;
 	status = live_run(&s, &lo);
+out_pr:
+	if (npolicies)
+		policy_run_fini(&pr);
 out:
+	(void)pr_loaded;
+	free(policies);
 	session_fini(&s);
 	return status;
 }

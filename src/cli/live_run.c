@@ -12,6 +12,7 @@
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
+#include "cli/policy_run.h"
 #include "common/log.h"
 #include "rules/compile.h"
 #include "state/container_meta.h"
@@ -242,7 +243,9 @@ int live_loop_open(struct live_loop *lp, struct session *s, const struct live_ru
 		snprintf(err, errlen, "cannot run live: %s", why);
 		return -EPERM;
 	}
-	struct live_opts lo = { .ring_bytes = o ? o->ring_bytes : 0 };
+	struct live_opts lo = { .ring_bytes = o ? o->ring_bytes : 0,
+				.policy = o && o->policy ? &o->policy->k : NULL };
+	lp->policy = o ? o->policy : NULL;
 	lp->l = live_open(&lo, why, sizeof(why));
 	if (!lp->l) {
 		snprintf(err, errlen, "cannot start the probe: %s", why);
@@ -267,12 +270,16 @@ int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **ou
 {
 	struct session *s = lp->s;
 	int rc = live_next(lp->l, &lp->ev, timeout_ms);
-	if (rc > 0) {
+	if (rc > 0 && lp->ev.type == VG_EV_POLICY_E) {
+		/* TracingPolicy events: the policy side, never the rules */
+		if (lp->policy)
+			policy_run_event(lp->policy, &s->e.st, &lp->ev);
+	} else if (rc > 0) {
 		lp->ev.num = ++s->e.seq;
 		engine_event(&s->e, &lp->ev);
-		if (out)
-			*out = &lp->ev;
 	}
+	if (rc > 0 && out)
+		*out = &lp->ev;
 	if (lp->cm)
 		container_meta_drain(lp->cm, on_meta_result, lp);
 	uint64_t now = now_ns();
@@ -300,6 +307,7 @@ void live_loop_close(struct live_loop *lp, struct live_stats *ls)
 	meta_stop(lp, lp->s->stats);
 	if (ls)
 		live_get_stats(lp->l, ls);
+	live_get_policy_counters(lp->l, &lp->pol_counters);
 	live_close(lp->l);
 	lp->l = NULL;
 }
@@ -317,6 +325,9 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->policy)
+		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->ps.n,
+			o->policy->ps.n == 1 ? "y" : "ies", o->policy->k.nhooks);
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
 		live_wanted_count(lp.l), s->e.st.threads.len);
 
@@ -341,6 +352,8 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	if (s->stats) {
 		session_print_stats(s, stderr);
 		print_live_stats(&ls, stderr);
+		if (o->policy)
+			policy_run_print_stats(o->policy, &lp.pol_counters, stderr);
 	}
 	return status;
 }

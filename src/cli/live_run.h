@@ -13,10 +13,12 @@
 #include "cli/session.h"
 
 struct cmeta;
+struct policy_run;
 
 struct live_run_opts {
 	double duration;	/* seconds; 0 = until SIGINT/SIGTERM */
 	uint32_t ring_bytes;	/* per CPU; 0 = default */
+	struct policy_run *policy;	/* TracingPolicies to enforce, or NULL */
 };
 
 /* Run the started session `s` live. Returns the process exit status. */
@@ -36,13 +38,16 @@ struct live_loop {
 	struct event ev;	/* the last event read */
 	uint64_t last_stats;	/* ns, monotonic */
 	struct cmeta *cm;	/* container metadata worker; NULL: none enabled */
+	struct policy_run *policy;	/* TracingPolicy events go there; NULL: none */
+	struct vg_pol_counters pol_counters;	/* the probe's, read at close */
 };
 
 /* Returns 0, or a negative errno with the reason (privileges, BTF...) in err. */
 int live_loop_open(struct live_loop *lp, struct session *s, const struct live_run_opts *o, char *err,
 		   size_t errlen);
-/* Returns 1 when an event went through the engine (*ev, if not NULL, points
- * to it until the next step), 0 when none came within timeout_ms, or a
+/* Returns 1 when an event was read (*ev, if not NULL, points to it until the
+ * next step): a TracingPolicy event went to the policy, any other through the
+ * engine, 0 when none came within timeout_ms, or a
  * negative errno. */
 int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **ev);
 void live_loop_drain(struct live_loop *lp);

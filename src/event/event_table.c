@@ -47,6 +47,25 @@ static const struct ev_info ev_async = {
 		{ "data", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
 	} };
 
+/* vigil's TracingPolicy event (bpf/policy.bpf.c; events.h VG_POL_EV_*):
+ * handled by the policy side, never by the rules. */
+static const struct ev_info ev_policy = {
+	"policy", EC_INTERNAL, 0, VG_POL_EV_NPARAMS, {
+		{ "hook", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "selector", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "action", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "flags", VG_PT_UINT32, PF_HEX, NULL, 0 },
+		{ "sig", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "nr", VG_PT_UINT32, PF_DEC, NULL, 0 },
+		{ "pid", VG_PT_PID, PF_DEC, NULL, 0 },
+		{ "ret", VG_PT_INT64, PF_DEC, NULL, 0 },
+		{ "arg0", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+		{ "arg1", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+		{ "arg2", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+		{ "arg3", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+		{ "arg4", VG_PT_BYTEBUF, PF_NA, NULL, 0 },
+	} };
+
 /* Parameters that exit events gained after the 2022 table, appended to it
  * (libs only ever append): vigil's live capture fills them, and captures from
  * later libs carry them. */
@@ -270,6 +289,8 @@ const struct ev_info *ev_info_get(uint32_t type)
 		return &ev_group_deleted;
 	case VG_EV_ASYNCEVENT_E:
 		return &ev_async;
+	case VG_EV_POLICY_E:
+		return &ev_policy;
 	default:
 		return NULL;
 	}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * policy_kernel.h - loaded TracingPolicies compiled into the tables the
+ * probe's policy programs read (include/vigil/events.h): one struct
+ * vg_pol_hook per hook, its selectors as struct vg_pol_sel, the hooks of
+ * each syscall, and the contents of the string, prefix, integer and binary
+ * sets. live_policy.c writes them into the BPF maps; user space also keeps
+ * them to describe the events the probe sends back (hook id -> policy,
+ * hook, argument types).
+ *
+ * Ownership: a pol_kernel owns its arrays; it borrows the policy_set it was
+ * built from (pol_kernel.info), which must outlive it.
+ */
+#ifndef VIGIL_POLICY_KERNEL_H
+#define VIGIL_POLICY_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "policy/policy.h"
+
+struct pol_kstr {		/* an Equal string of a set */
+	uint32_t set;
+	uint32_t len;		/* bytes, without the NUL */
+	const char *s;
+};
+
+struct pol_klpm {		/* a Prefix (or reversed Postfix) of a set */
+	uint32_t set;
+	uint32_t len;
+	uint8_t data[VG_POL_LPM];
+};
+
+struct pol_kint {		/* an InMap value of a set */
+	uint32_t set;
+	uint64_t v;
+};
+
+enum pol_kbin_kind { PKB_EXACT, PKB_PREFIX, PKB_POSTFIX };
+
+struct pol_kbin {		/* a matchBinaries value and the sets it is in */
+	enum pol_kbin_kind kind;
+	const char *path;
+	uint64_t mask;		/* prefixes/postfixes: OR of every shorter one it extends */
+};
+
+struct pol_khook {		/* what user space knows of a kernel hook */
+	const struct policy *p;
+	const struct pol_hook *h;
+};
+
+struct pol_kernel {
+	struct vg_pol_hook *hooks;
+	struct pol_khook *info;
+	size_t nhooks;
+	struct vg_pol_sel *sels;
+	size_t nsels;
+	struct vg_pol_sc sc[VG_SYSCALL_MAX];
+	uint16_t *sclist;
+	size_t nsclist;
+	struct pol_kstr *strs;
+	size_t nstrs;
+	struct pol_klpm *lpms;
+	size_t nlpms;
+	struct pol_kint *ints;
+	size_t nints;
+	struct pol_kbin *bins;
+	size_t nbins;
+	uint32_t nsets;		/* set ids handed out (all kinds share the numbering) */
+	uint64_t bin_sets;	/* bits used by matchBinaries selectors */
+	uint64_t follow_mask;	/* ... of them with followChildren */
+	bool monitor_all;	/* --policy-mode monitor */
+};
+
+struct pol_kernel_opts {
+	bool monitor;		/* every policy in monitor mode */
+	const char *proc;	/* /proc, for host_ns; NULL = "/proc" */
+};
+
+/* Compile every policy of `ps`. Returns 0, or -E2BIG/-EINVAL with a message
+ * (too many hooks, selectors, binary sets; unreadable host namespaces). */
+int pol_kernel_build(struct pol_kernel *k, const struct policy_set *ps, const struct pol_kernel_opts *o,
+		     char *err, size_t errlen);
+void pol_kernel_free(struct pol_kernel *k);
+
+/* The binary sets an executable at `path` is in (as the probe computes at
+ * exec), for processes that already run when the policies load. */
+uint64_t pol_kernel_bin_mask(const struct pol_kernel *k, const char *path);
+
+#endif
