@@ -21,7 +21,9 @@ FIELDS = ["evt.num", "evt.type", "proc.name", "proc.pid", "proc.ppid", "proc.cmd
 # sysdig 0.29.3 fills the gap differently per thread origin (and misreads it from
 # process lists written by newer libs: libs/sample.scap shows -420151296).
 SEP = "\x1f"
-FMT = "*" + SEP.join("%" + f for f in FIELDS)
+# each record ends with RS and a newline: a command line can hold newlines
+RS = "\x1e"
+FMT = "*" + SEP.join("%" + f for f in FIELDS) + RS
 EVT_NUM = FIELDS.index("evt.num")  # 0: vigil_lines() renumbers the first field
 FD_NAME = FIELDS.index("fd.name")
 
@@ -57,10 +59,18 @@ def find_sysdig():
 EXIT_FILTER = "evt.dir=< and evt.type!=bpf"
 
 
-def sysdig_lines(sysdig, path):
+def sysdig_lines(sysdig, path, flt=EXIT_FILTER):
     """Exit events of `path` as sysdig 0.29.3 prints them: (rc, lines, stderr)."""
-    rc, out, err = run([sysdig, "-r", path, "-p", FMT, EXIT_FILTER])
-    return rc, [l.split(SEP) for l in out.splitlines()], err
+    rc, out, err = run([sysdig, "-r", path, "-p", FMT, flt])
+    return rc, [l.split(SEP) for l in records(out, FMT)], err
+
+
+def records(out, fmt):
+    """The printed events of `out`: RS-terminated records when `fmt` ends
+    with RS, lines otherwise."""
+    if fmt.endswith(RS):
+        return [r.lstrip("\n") for r in out.split(RS)[:-1]]
+    return out.splitlines()
 
 
 def skipped_by_sysdig(vigil, path):
@@ -90,7 +100,7 @@ def vigil_lines(vigil, path, fmt=FMT, args=()):
     if rc != 0:
         return rc, [], "cannot list the user/group events"
     lines = []
-    for l in out.splitlines():
+    for l in records(out, fmt):
         f = l.split(SEP)
         f[0] = str(sysdig_num(int(f[0]), skipped))
         lines.append(f)

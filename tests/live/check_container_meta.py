@@ -355,8 +355,11 @@ def main():
                 bad.append("an alert without the container id")
         if lat1 > 1.0:
             bad.append("the first alert took %.0f ms" % (lat1 * 1000))
-        if case == "hang" and drain > TIMEOUT:
-            bad.append("vigil took %.2f s to get through the burst: as long as the API timeout" % drain)
+        # vigil's lag behind the burst: the time from dd's end to the alert
+        # after it (dd itself is slow on a loaded machine: not vigil's time)
+        if case == "hang" and drain - dd_time > TIMEOUT:
+            bad.append("vigil got through the burst %.2f s after it ended: as long as the API timeout"
+                       % (drain - dd_time))
         print("case %s: burst of %d syscalls from container %s made in %.2f s; vigil processed %d reads and "
               "%d writes (%d with the container's name), probe drops %d"
               % (case, 2 * BURST, cid12, dd_time, reads, writes, named, drops))
