@@ -56,7 +56,8 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $spool := $o.spool }}
 {{- $out := dict }}
 {{- if $o.kafka.enabled }}
-{{- $k := dict "type" "kafka" "brokers" (required "outputs.kafka.brokers is required" $o.kafka.brokers) "topic" $o.kafka.topic "minimum_priority" $o.kafka.minimumPriority }}
+{{- if not $o.kafka.brokers }}{{ fail "outputs.kafka.brokers is required (a list of host:port)" }}{{ end }}
+{{- $k := dict "type" "kafka" "brokers" $o.kafka.brokers "topic" $o.kafka.topic "minimum_priority" $o.kafka.minimumPriority }}
 {{- if $o.kafka.options }}{{ $_ := set $k "options" $o.kafka.options }}{{ end }}
 {{- $_ := set $out "kafka" $k }}
 {{- end }}
