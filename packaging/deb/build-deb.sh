@@ -11,6 +11,11 @@ if [ "$prefix" != /usr ]; then
 	echo "build-deb.sh: $build is configured with CMAKE_INSTALL_PREFIX=$prefix; a package needs /usr" >&2
 	exit 1
 fi
+if [ "$(cat "$build/packaging/have_bpf" 2>/dev/null)" != ON ] && [ -z "${VIGIL_DEB_ALLOW_NO_BPF:-}" ]; then
+	echo "build-deb.sh: $build was built without the BPF probe (no clang, bpftool or /sys/kernel/btf/vmlinux):" \
+		"vigil run would not work; set VIGIL_DEB_ALLOW_NO_BPF=1 to package it anyway" >&2
+	exit 1
+fi
 arch=$(dpkg --print-architecture)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigil-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
