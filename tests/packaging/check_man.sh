@@ -16,7 +16,7 @@ w=$(groff -ww -z -man -Tutf8 "$page" 2>&1)
 [ -z "$w" ] && ok "groff -ww: no warning" || bad "groff -ww: $w"
 w=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
 [ -z "$w" ] && ok "man --warnings: no warning" || bad "man --warnings: $w"
-text=$(MANWIDTH=200 MAN_KEEP_FORMATTING= man -l "$page" 2>/dev/null | col -b)
+text=$(MANWIDTH=200 man -l "$page" 2>/dev/null)
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS CONFIGURATION FILES SIGNALS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 	echo "$text" | grep -q "^$s\$" && ok "section $s" || bad "no section $s"
 done
