@@ -176,6 +176,17 @@ try:
                  "-t", "no-such-tag"], timeout=120)
         check(r.returncode != 0 and "kafak" in r.stderr, "negative: vigil refuses a rendered config with a broken output type")
 
+    check("appArmorProfile:\n                type: Unconfined" in fds or re.search(r"appArmorProfile:\n\s+type: Unconfined", fds) is not None,
+          "Kubernetes >= 1.30: AppArmor unconfined through securityContext.appArmorProfile")
+    r = render("--kube-version", "v1.28.3", "-f", os.path.join(src, "tests/packaging/helm-values-full.yaml"))
+    old = r.stdout
+    opath = os.path.join(tmp, "k128.yaml")
+    open(opath, "w").write(old)
+    v = validate(opath)
+    check(r.returncode == 0 and v.returncode == 0 and "appArmorProfile" not in old
+          and "container.apparmor.security.beta.kubernetes.io/vigil: unconfined" in old,
+          f"Kubernetes 1.28: the AppArmor annotation instead, and the render validates ({v.stdout.strip().splitlines()[-1:]})")
+
     # --- required values ---
     r = render("--set-string", "outputs.kafka.enabled=true")
     check(r.returncode != 0 and "outputs.kafka.brokers is required" in r.stderr,
