@@ -21,7 +21,7 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
 	nats-server mosquitto mosquitto-clients rsyslog \
-	dpkg-dev fakeroot systemd groff-base man-db bash-completion \
+	dpkg-dev systemd groff-base man-db bash-completion \
 	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev nodejs
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
