@@ -67,6 +67,7 @@ class Api(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.mode = mode
         self.stop = threading.Event()
         self.log = []           # (time, path) of every request read
+        self.answered = None    # monotonic time the first answer was sent
         super().__init__(path, Handler)
 
 
@@ -98,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        if api.answered is None:
+            api.answered = time.monotonic()
 
 
 def inspect_of(cid):
@@ -311,8 +314,18 @@ def main():
                 if fields(third).get(k) != want:
                     bad.append("third alert: %s=%r, expected %r" % (k, fields(third).get(k), want))
         if case == "slow":
-            # the first two alerts came during the 1.5 s the API took
-            for a, n in ((first, "first"), (second, "second")):
+            # an alert printed before the API's first answer was evaluated
+            # without metadata; the first one must be such (it comes at
+            # once); the second only when the burst went through quickly
+            # enough (a loaded machine can take longer than the API)
+            answered = api.answered or float("inf")
+            for i, (a, n) in enumerate(((first, "first"), (second, "second"))):
+                if arrivals.get(i, answered) >= answered:
+                    if i == 0:
+                        bad.append("the first alert came only after the API answered: it waited for it")
+                    else:
+                        print("  (the second alert came after the API answered: not checked)")
+                    continue
                 if fields(a).get("container.name") is not None:
                     bad.append("%s alert already has a name (%r) while the API was still answering"
                                % (n, fields(a).get("container.name")))
