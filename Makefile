@@ -22,7 +22,8 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
 	nats-server mosquitto mosquitto-clients rsyslog \
 	dpkg-dev systemd groff-base man-db bash-completion \
-	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev nodejs
+	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
+	golang-github-xeipuuv-gojsonschema-dev nodejs
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
 

@@ -41,7 +41,7 @@ for tool, pkg in (("go", "golang-go"), ("node", "nodejs"), ("npm", "npm (nodejs)
     if not shutil.which(tool):
         skip(f"{tool} is not installed ({pkg})")
 gopath = "/usr/share/gocode"
-for lib in ("github.com/Masterminds/sprig", "github.com/ghodss/yaml"):
+for lib in ("github.com/Masterminds/sprig", "github.com/ghodss/yaml", "github.com/xeipuuv/gojsonschema"):
     if not os.path.isdir(os.path.join(gopath, "src", lib)):
         skip(f"{lib} is not installed (Debian golang-*-dev packages, see the Makefile's DEPS)")
 os.makedirs(work, exist_ok=True)
@@ -188,9 +188,17 @@ try:
           f"Kubernetes 1.28: the AppArmor annotation instead, and the render validates ({v.stdout.strip().splitlines()[-1:]})")
 
     # --- required values ---
-    r = render("--set-string", "outputs.kafka.enabled=true")
+    r = render("--set", "outputs.kafka.enabled=true")
     check(r.returncode != 0 and "outputs.kafka.brokers is required" in r.stderr,
           f"kafka without brokers is refused: {r.stderr.strip()[-120:]}")
+    # --- values.schema.json: misspelt or mistyped values are refused ---
+    r = render("--set", "outputs.kafak.enabled=true", "--set", "metrics.port=metrics",
+               "--set", "podSecurity.privileged=yes", "--set", "serviceMonitor.interval=30")
+    for want in ("outputs: Additional property kafak is not allowed", "metrics.port: Invalid type. Expected: integer",
+                 "podSecurity.privileged: Invalid type. Expected: boolean", "serviceMonitor.interval: Invalid type"):
+        check(r.returncode != 0 and want in r.stderr, f"values schema: {want}")
+    r = render("--set", "customRules.notyaml=x")
+    check(r.returncode != 0 and "customRules" in r.stderr, f"values schema: a custom rules file must be *.yaml ({r.stderr.strip()[-100:]})")
 
     # --- the plain manifests are the chart's default render ---
     mdir = os.path.join(src, "deploy/manifests")

@@ -2,11 +2,12 @@
 // same engine: Go's text/template, the sprig function library (Debian's
 // golang-github-masterminds-sprig-dev, the v3 Helm uses) and Helm's own
 // functions (include, tpl, required, fail, toYaml, fromYaml, toJson,
-// fromJson, lookup). helm itself is not packaged for Debian; this covers the
+// fromJson, lookup), after checking the values against the chart's
+// values.schema.json with gojsonschema, as Helm 3 does. helm itself is not packaged for Debian; this covers the
 // part of it a chart's rendering uses, so that the chart can be checked
 // offline.
 //
-// usage: helm-template [-f VALUES.yaml]... [--set-string KEY=VALUE]...
+// usage: helm-template [-f VALUES.yaml]... [--set KEY=VALUE]...
 //
 //	[--name RELEASE] [--namespace NS] [--kube-version vX.Y.Z] CHART_DIR
 //
@@ -23,11 +24,13 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template"
 
 	"github.com/Masterminds/sprig"
 	"github.com/ghodss/yaml"
+	"github.com/xeipuuv/gojsonschema"
 )
 
 type multiFlag []string
@@ -79,10 +82,12 @@ func coalesce(dst, src map[string]interface{}) map[string]interface{} {
 	return dst
 }
 
-func setString(values map[string]interface{}, kv string) error {
+// setValue applies --set KEY=VALUE: dotted keys, and the value typed as
+// Helm's --set types a scalar (true/false, integers, null; else a string).
+func setValue(values map[string]interface{}, kv string) error {
 	eq := strings.IndexByte(kv, '=')
 	if eq <= 0 {
-		return fmt.Errorf("--set-string %q: not KEY=VALUE", kv)
+		return fmt.Errorf("--set %q: not KEY=VALUE", kv)
 	}
 	keys := strings.Split(kv[:eq], ".")
 	m := values
@@ -94,8 +99,52 @@ func setString(values map[string]interface{}, kv string) error {
 		}
 		m = next
 	}
-	m[keys[len(keys)-1]] = kv[eq+1:]
+	v := kv[eq+1:]
+	var typed interface{} = v
+	if v == "true" || v == "false" {
+		typed = v == "true"
+	} else if v == "null" {
+		typed = nil
+	} else if n, err := strconv.ParseInt(v, 10, 64); err == nil && (v == "0" || !strings.HasPrefix(v, "0")) {
+		typed = n
+	}
+	m[keys[len(keys)-1]] = typed
 	return nil
+}
+
+// validateValues checks the values against values.schema.json, reporting
+// every problem as Helm does.
+func validateValues(chartDir, chartName string, values map[string]interface{}) error {
+	schema, err := os.ReadFile(filepath.Join(chartDir, "values.schema.json"))
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	data, err := yaml.Marshal(values)
+	if err != nil {
+		return err
+	}
+	valuesJSON, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return err
+	}
+	if bytes.Equal(valuesJSON, []byte("null")) {
+		valuesJSON = []byte("{}")
+	}
+	result, err := gojsonschema.Validate(gojsonschema.NewBytesLoader(schema), gojsonschema.NewBytesLoader(valuesJSON))
+	if err != nil {
+		return fmt.Errorf("values.schema.json: %v", err)
+	}
+	if result.Valid() {
+		return nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "values don't meet the specifications of the schema(s) in the following chart(s):\n%s:\n", chartName)
+	for _, e := range result.Errors() {
+		fmt.Fprintf(&sb, "- %s\n", e)
+	}
+	return fmt.Errorf("%s", sb.String())
 }
 
 func toYAML(v interface{}) string {
@@ -112,10 +161,10 @@ func main() {
 	namespace := flag.String("namespace", "default", "release namespace")
 	kubeVersion := flag.String("kube-version", "v1.31.0", "Kubernetes version of .Capabilities")
 	flag.Var(&valueFiles, "f", "values file (repeatable)")
-	flag.Var(&sets, "set-string", "KEY=VALUE (repeatable)")
+	flag.Var(&sets, "set", "KEY=VALUE (repeatable)")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: helm-template [-f VALUES]... [--set-string K=V]... [--name N] [--namespace NS] CHART_DIR")
+		fmt.Fprintln(os.Stderr, "usage: helm-template [-f VALUES]... [--set K=V]... [--name N] [--namespace NS] CHART_DIR")
 		os.Exit(2)
 	}
 	chartDir := flag.Arg(0)
@@ -145,16 +194,19 @@ func render(chartDir, release, namespace, kubeVersion string, valueFiles, sets [
 		values = coalesce(values, v)
 	}
 	for _, kv := range sets {
-		if err := setString(values, kv); err != nil {
+		if err := setValue(values, kv); err != nil {
 			return err
 		}
+	}
+	chartName, _ := chartMeta["name"].(string)
+	if err := validateValues(chartDir, chartName, values); err != nil {
+		return err
 	}
 	// .Chart fields are the capitalised Chart.yaml keys
 	chart := map[string]interface{}{}
 	for k, v := range chartMeta {
 		chart[strings.ToUpper(k[:1])+k[1:]] = v
 	}
-	chartName, _ := chartMeta["name"].(string)
 	ver := strings.TrimPrefix(kubeVersion, "v")
 	parts := strings.SplitN(ver, ".", 3)
 	if len(parts) < 2 {
