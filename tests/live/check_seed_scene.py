@@ -50,11 +50,13 @@ usage: check_seed_scene.py VIGIL COMPAT_DIR CASE
 exit: 0 pass, 1 fail, 77 skip (not root, or the upstream rules are missing)"""
 import json
 import os
+import queue
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -260,16 +262,43 @@ def veth_scene(sc):
     lis = subprocess.Popen(["ip", "netns", "exec", sns, sys.executable, "-c", server], stdout=subprocess.PIPE,
                            text=True)
     sc.procs.append(lis)
-    if lis.stdout.readline().strip() != "listening":
+    said = queue.Queue()        # the listener's lines, read by a thread
+
+    def read():
+        for line in lis.stdout:
+            said.put(line.split())
+        said.put(["exited"])
+    threading.Thread(target=read, daemon=True).start()
+    if next_line(said) != ["listening"]:
         raise Fail("the listener in %s did not start" % sns)
-    return "/run/netns/" + cns, lis
+    said.netns = (cns, sns)
+    return "/run/netns/" + cns, said
 
 
-def connect(name, addr, lis):
+def next_line(said, timeout=60):
+    try:
+        return said.get(timeout=timeout)
+    except queue.Empty:
+        return ["nothing within %d s" % timeout]
+
+
+def connect(name, addr, said):
     """From the container, connect to addr:PORT (busybox nc) and wait for the
     listener to report the connection."""
-    podman(["exec", name, "nc", "-w", "5", addr, str(PORT)], input="", timeout=60)
-    line = lis.stdout.readline().split()
+    for attempt in (1, 2):
+        try:
+            podman(["exec", name, "nc", "-w", "5", addr, str(PORT)], input="", timeout=60)
+            break
+        except Fail as e:
+            # what the two namespaces look like, then once more
+            diag = [subprocess.run(c, capture_output=True, text=True).stdout for c in
+                    (["ip", "-n", said.netns[0], "-br", "addr"], ["ip", "-n", said.netns[1], "-br", "addr"],
+                     ["ip", "netns", "exec", said.netns[1], "ss", "-ltn"])]
+            print("connect to %s, attempt %d: %s\n%s" % (addr, attempt, e, "".join(diag)))
+            if attempt == 2:
+                raise
+            time.sleep(1)
+    line = next_line(said)
     if line[:2] != ["accepted", addr]:
         raise Fail("the listener did not accept the connection to %s: %r" % (addr, line))
 
