@@ -7,7 +7,8 @@
 # FIGURE lines and the ratios hang/none: the events/s of a burst of 200000
 # syscalls from the container while its lookup is under way, and the time
 # from the burst's end to the alert raised right after it. About 1 means the
-# hanging API costs nothing. Needs root.
+# hanging API costs nothing. The machine's load shows in the spread of the
+# runs, printed too. Needs root.
 #
 # usage: bench/containers.sh BUILD_DIR [ROUNDS]
 set -eu
@@ -40,6 +41,9 @@ for line in open(sys.argv[1]):
 if not runs["hang"] or not runs["none"]:
     sys.exit("bench/containers: no figures (%s)" % {k: len(v) for k, v in runs.items()})
 med = {k: (statistics.median(e for e, _ in v), statistics.median(l for _, l in v)) for k, v in runs.items()}
+for k, v in runs.items():
+    print("containers %s: events/s %s; alert after the burst (ms) %s" % (
+        k, " ".join("%.0f" % e for e, _ in v), " ".join("%.0f" % l for _, l in v)))
 print("FIGURE containers: events/s through vigil while the container's lookup is under way: API hanging %.0f, "
       "no API %.0f, ratio hang/none %.2f (medians of %d and %d runs)"
       % (med["hang"][0], med["none"][0], med["hang"][0] / med["none"][0], len(runs["hang"]), len(runs["none"])))

@@ -134,6 +134,8 @@ class Scene:
     def __init__(self, vigil, compat):
         self.vigil = vigil
         self.rules = os.path.join(compat, "falco", "falco_rules.yaml")
+        self.tag = livelib.busybox_image("vigil-seed-scene", FILES)
+        self.repo, self.imgtag = self.tag.rsplit(":", 1)
         self.tmp = tempfile.mkdtemp(prefix="vigil-seed-")
         self.sock = os.path.join(self.tmp, "podman.sock")
         self.svc = None
@@ -141,8 +143,6 @@ class Scene:
         self.names = []
         self.netns = []
         self.procs = []
-        self.tag = livelib.busybox_image("vigil-seed-scene", FILES)
-        self.repo, self.imgtag = self.tag.rsplit(":", 1)
 
     def api(self):
         self.svc = livelib.PodmanService(self.sock)
@@ -175,7 +175,7 @@ class Scene:
                                "container %s: no runtime" % cid12 in l, META_TIMEOUT)
         if not line or "podman API" not in line:
             raise Fail("no metadata from podman's API for %s: %s\n%s" % (cid12, line, self.v.stderr_text()[-3000:]))
-        print("vigil: " + line)
+        print(line)
 
     def stop(self):
         rc = self.v.stop()
@@ -394,7 +394,7 @@ def case_host_noapi(sc):
               "-o", "container.engines.containerd.state_dirs=" + empty])
     line = sc.v.wait_err(lambda l: "container %s: " % cid12 in l and ("no runtime" in l or "metadata from" in l),
                          META_TIMEOUT)
-    print("vigil: %s" % line)
+    print(line)
     if not line or "no runtime knows it" not in line:
         raise Fail("vigil did not report the lookup of %s failed: %s" % (cid12, line))
     podman(["exec", name, "cat", "/etc/shadow"])
