@@ -27,10 +27,10 @@ cases:
   egress     tests/live/egress_production.yaml ("Egress to External Network
              from Production") next to the stable rules. Two network
              namespaces of the test joined by a veth pair: the containers'
-             (203.0.113.1, 10.213.0.1, 192.168.213.1) and a server's
-             (203.0.113.10, 10.213.0.10, 192.168.213.10, a TCP listener); no
-             route leaves them. The production container connects to
-             10.213.0.10 and 192.168.213.10 (no alert), a staging container
+             (203.0.113.1, 10.213.0.1, 172.20.213.1, 192.168.213.1) and a
+             server's (the same .10, a TCP listener); no route leaves them.
+             The production container connects to 10.213.0.10, 172.20.213.10
+             and 192.168.213.10 (no alert), a staging container
              to 203.0.113.10 (no alert), then the production container to
              203.0.113.10 (the alert). Every connect is also printed by
              --print, so the ones without an alert are shown to have been
@@ -77,8 +77,9 @@ FILES = {
 # Falco's suggested output fields of the container plugin, in its order
 SUGGESTED = ["container.id", "container.name", "container.image.repository", "container.image.tag",
              "k8s.pod.name", "k8s.ns.name"]
-EXTERNAL, SERVER_NETS = "203.0.113.10", ("203.0.113.%d/24", "10.213.0.%d/24", "192.168.213.%d/24")
-INTERNAL = ["10.213.0.10", "192.168.213.10"]
+EXTERNAL, SERVER_NETS = "203.0.113.10", ("203.0.113.%d/24", "10.213.0.%d/24", "172.20.213.%d/24",
+                                         "192.168.213.%d/24")
+INTERNAL = ["10.213.0.10", "172.20.213.10", "192.168.213.10"]
 PORT = 8080
 
 
