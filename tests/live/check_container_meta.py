@@ -116,7 +116,6 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-
     def hold(self):
         """Keep the request open, unanswered, until the client hangs up (or
         the test ends), counting it in api.open meanwhile."""
@@ -349,7 +348,8 @@ def main():
                 if fields(third).get(k) != want:
                     bad.append("third alert: %s=%r, expected %r" % (k, fields(third).get(k), want))
         if case == "slow":
-            # the first two alerts came during the 1.5 s the API took
+            # the API held its answers until the second alert was out: both
+            # came without waiting for it, and were evaluated without metadata
             for a, n in ((first, "first"), (second, "second")):
                 if fields(a).get("container.name") is not None:
                     bad.append("%s alert already has a name (%r) while the API was still answering"
