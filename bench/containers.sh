@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # containers.sh - the figure of issue 4: container metadata lookups do not
 # stall detection. Runs live.container_meta's `hang` case (a Docker API that
-# accepts and never answers, vigil's timeout 20 s) and its `none` case (no
+# accepts and never answers, vigil's timeout 30 s) and its `none` case (no
 # runtime asked) in turn, ROUNDS times each, and prints the medians of their
 # FIGURE lines and the ratios hang/none: the events/s of a burst of 200000
 # syscalls from the container while its lookup is under way, and the time

@@ -16,7 +16,7 @@ GET /containers/<id>/json and GET /images/<image>/json in one of three ways:
           alert): events keep flowing meanwhile, evaluated with the container
           id only (container.name is <NA>), and the events after the answer
           see the metadata;
-  hang    accepts and never answers: vigil gives up at its timeout (20 s),
+  hang    accepts and never answers: vigil gives up at its timeout (30 s),
           skips the socket, fails the lookup and remembers it; meanwhile a
           burst of syscalls from the container (dd, bs=1) is processed
           completely and the alert raised right after it comes out while
@@ -55,7 +55,7 @@ import livelib  # noqa: E402
 
 RULE = "Read sensitive file untrusted"
 BURST = 100000          # dd bs=1: this many reads of /dev/zero and writes to /dev/null
-TIMEOUT = 20            # container.engine_timeout for the hang case: the burst goes through within it
+TIMEOUT = 30            # container.engine_timeout for the hang case: the burst goes through within it
 HOLD = 60               # the longest the slow API holds an answer
 ALERT_WAIT = 30         # the longest an alert may take to come out (a busy machine, an ASan build)
 
