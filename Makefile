@@ -91,6 +91,7 @@ bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
 	./bench/live.sh $(BUILD)
 	./bench/outputs.sh $(BUILD)
+	./bench/containers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
