@@ -14,6 +14,7 @@
  *     - name: shred wipes a file
  *       setup: head -c 4096 /dev/urandom > "$VIGIL_TEST_TMP/f"
  *       command: shred -u "$VIGIL_TEST_TMP/f"       # or capture: x.scap
+ *       status: 0                                    # the command's (or any)
  *       expect:                                      # or expect: none
  *         - rule: Data destruction tool run
  *           count: 1                                 # default: at least one
@@ -100,6 +101,7 @@ struct tcase {
 	const char **options;	/* -o key=value */
 	size_t noptions;
 	double timeout;
+	int status;		/* the command's expected exit status; -1: any */
 	bool expect_none;
 	struct expect *exp;
 	size_t nexp;
@@ -298,12 +300,22 @@ static bool parse_case(struct tparse *p, const yaml_node_t *n, struct tcase *c)
 			} else {
 				c->timeout = t;
 			}
+		} else if (!strcmp(key, "status")) {
+			const char *s = scalar(v);
+			char *end = NULL;
+			long st = s && strcmp(s, "any") ? strtol(s, &end, 10) : -1;
+			if (!s || (strcmp(s, "any") && (!*s || *end || st < 0 || st > 255))) {
+				perr(p, v, DIAG_ERROR, "'status' is the command's exit status (0-255) or 'any'");
+				ok = false;
+			} else {
+				c->status = (int)st;
+			}
 		} else if (!strcmp(key, "expect"))
 			expect = v;
 		else
 			perr(p, k, DIAG_WARNING,
 			     "unknown key '%s' in a test case (known: name, capture, command, setup, cleanup, rules, "
-			     "options, timeout, expect)",
+			     "options, timeout, status, expect)",
 			     key);
 	}
 	if (!ok)
@@ -723,6 +735,7 @@ struct collect {
 	struct alert *v;
 	size_t n, cap;
 	size_t ignored;		/* alerts of processes outside the case */
+	uint64_t dropped;	/* events the probe lost (live cases) */
 	struct strbuf tmp;
 };
 
@@ -731,7 +744,7 @@ static void collect_sink(void *ud, const struct rule *r, const struct event *ev,
 	struct collect *c = ud;
 	(void)ev;
 	if (!r)
-		return;	/* internal alerts (drops) are not the case's */
+		return;	/* internal alerts (drops): counted from the probe's statistics */
 	if (c->scope && !filter_eval(&c->e->fc, c->scope)) {
 		c->ignored++;
 		return;
@@ -1055,6 +1068,7 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 	}
 
 	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(tc->timeout * 1e9), exited_at = 0, exit_event_at = 0;
+	uint64_t polled = 0;
 	bool exited = false, timed_out = false;
 	int st = 0;
 	for (;;) {
@@ -1068,9 +1082,12 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 		if (rc == 1 && (ev->type == VG_EV_PROCEXIT_1_E || ev->type == VG_EV_PROCEXIT_E) &&
 		    ev->tid == (int64_t)leader && !exit_event_at)
 			exit_event_at = now;
-		if (!exited && waitpid(leader, &st, WNOHANG) == leader) {
-			exited = true;
-			exited_at = now;
+		if (!exited && (rc == 0 || now - polled >= 10000000ull)) {
+			polled = now;
+			if (waitpid(leader, &st, WNOHANG) == leader) {
+				exited = true;
+				exited_at = now;
+			}
 		}
 		if (!exited && now > deadline) {
 			if (!timed_out) {
@@ -1089,7 +1106,9 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 	if (!exited)
 		waitpid(leader, &st, 0);
 	live_loop_drain(&lp);
-	live_loop_close(&lp, NULL);
+	struct live_stats ls;
+	live_loop_close(&lp, &ls);
+	c->dropped = ls.n_drops_buffer + ls.n_drops_scratch + ls.n_drops_nomap + ls.n_drops_recursion;
 	if (timed_out)
 		vfail(v, "the command did not end within %.0f s: its processes were killed", tc->timeout);
 	*cmd_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -1162,6 +1181,7 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 	if (!check_rule_names(tc, s.rs, &v) || !prepare_fields(tc, &a, &fc, &c, &v))
 		goto judge;
 	c.e = &s.e;
+	s.opts.drops_actions = DROP_ACT_ALERT;	/* counted in the report, not logged */
 	s.e.sink = collect_sink;
 	s.e.sink_ud = &c;
 
@@ -1171,8 +1191,15 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 		if (engine_replay(&s.e, cap, e2, sizeof(e2)))
 			vfail(&v, "%s", e2);
 		free(cap);
-	} else if (run_live(R, tf, tc, &s, &c, &a, &fc, tmp, outfd, &v, &cmd_status) == 0 && cmd_status != 0) {
-		strbuf_addf(detail, "      note: the command exited with status %d\n", cmd_status);
+	} else if (run_live(R, tf, tc, &s, &c, &a, &fc, tmp, outfd, &v, &cmd_status) == 0) {
+		if (tc->status >= 0 && cmd_status != tc->status)
+			vfail(&v, "the command exited with status %d, expected %d (status: any accepts every status)",
+			      cmd_status, tc->status);
+		if (c.dropped)
+			strbuf_addf(detail,
+				    "      note: the probe dropped %llu events during this case (ring full): "
+				    "alerts may be missing\n",
+				    (unsigned long long)c.dropped);
 	}
 judge:
 	if (!v.fail)
@@ -1252,6 +1279,7 @@ static void usage(FILE *f)
 		"      rules: [...]                   # instead of the file's (optional)\n"
 		"      options: [rule_matching=all]   # engine options, as -o (optional)\n"
 		"      timeout: 60                    # seconds the command may run (optional)\n"
+		"      status: 0                      # its expected exit status, or any (default 0)\n"
 		"      expect:                        # exactly these rules fire, or: expect: none\n"
 		"        - rule: RULE NAME\n"
 		"          count: 1                   # exact count (default: at least one)\n"
