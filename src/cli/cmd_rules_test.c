@@ -739,12 +739,11 @@ struct collect {
 	struct strbuf tmp;
 };
 
-static void collect_sink(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+static void collect_sink(void *ud, const struct alert_rec *ar)
 {
 	struct collect *c = ud;
-	(void)ev;
-	if (!r)
-		return;	/* internal alerts (drops): counted from the probe's statistics */
+	if (!strcmp(ar->source, "internal"))
+		return;	/* drops: counted from the probe's statistics */
 	if (c->scope && !filter_eval(&c->e->fc, c->scope)) {
 		c->ignored++;
 		return;
@@ -754,8 +753,8 @@ static void collect_sink(void *ud, const struct rule *r, const struct event *ev,
 		c->v = xrealloc(c->v, sizeof(*c->v) * c->cap);
 	}
 	struct alert *a = &c->v[c->n++];
-	a->rule = r->name;
-	a->line = xstrndup(line, len);
+	a->rule = ar->rule;
+	a->line = ar->text ? xstrndup(ar->text, ar->text_len) : xstrndup(ar->json, ar->json_len);
 	a->vals = c->nfields ? xcalloc(c->nfields, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < c->nfields; i++) {
 		strbuf_reset(&c->tmp);
@@ -764,7 +763,7 @@ static void collect_sink(void *ud, const struct rule *r, const struct event *ev,
 	}
 	a->where_ok = xcalloc(c->tc->nexp + 1, sizeof(bool));
 	for (size_t i = 0; i < c->tc->nexp; i++)
-		a->where_ok[i] = !c->where[i] || strcmp(c->tc->exp[i].rule, r->name) ||
+		a->where_ok[i] = !c->where[i] || strcmp(c->tc->exp[i].rule, ar->rule) ||
 				 filter_eval(&c->e->fc, c->where[i]);
 }
 
