@@ -1297,7 +1297,7 @@ static void usage(FILE *f)
 		"  -o, --option KEY=VAL   engine option for every case (as vigil run)\n"
 		"  -c, --config FILE      a falco.yaml-style configuration\n"
 		"  -k, --case TEXT        only the cases whose name contains TEXT\n"
-		"  -l, --list             list the cases, run nothing\n"
+		"  -l, --list             list the cases and the rules they expect, run nothing\n"
 		"  -v, --verbose          also show the alerts and output of passing cases\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -1419,6 +1419,10 @@ int cmd_rules_test(int argc, char **argv)
 			if (list) {
 				printf("  %-7s %s (line %d)\n", tc->kind == CASE_CAPTURE ? "capture" : "command", tc->name,
 				       tc->line);
+				if (tc->expect_none)
+					printf("      expect: none\n");
+				for (size_t e = 0; e < tc->nexp; e++)
+					printf("      expect: %s\n", tc->exp[e].rule);
 				continue;
 			}
 			struct strbuf detail;
