@@ -13,7 +13,7 @@
  *   tests:
  *     - name: shred wipes a file
  *       setup: head -c 4096 /dev/urandom > "$VIGIL_TEST_TMP/f"
- *       command: shred -u "$VIGIL_TEST_TMP/f"       # or capture: x.scap
+ *       command: shred -u "$VIGIL_TEST_TMP/f"       # or capture: $CAPS/x.scap
  *       status: 0                                    # the command's (or any)
  *       expect:                                      # or expect: none
  *         - rule: Data destruction tool run
@@ -993,6 +993,47 @@ static bool prepare_fields(const struct tcase *tc, struct arena *a, struct filte
 	return true;
 }
 
+/* p with $NAME and ${NAME} replaced by the file's env or the environment;
+ * NULL when a variable is not set (its name in *unset, to free). */
+static char *expand_vars(const struct tfile *tf, const char *p, char **unset)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	*unset = NULL;
+	while (*p) {
+		if (*p != '$' || !(p[1] == '{' || p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
+				   (p[1] >= 'a' && p[1] <= 'z'))) {
+			strbuf_addc(&out, *p++);
+			continue;
+		}
+		bool brace = p[1] == '{';
+		const char *name = p + 1 + brace, *end = name;
+		while (*end == '_' || (*end >= 'A' && *end <= 'Z') || (*end >= 'a' && *end <= 'z') ||
+		       (*end >= '0' && *end <= '9'))
+			end++;
+		if (brace && *end != '}') {
+			strbuf_addc(&out, *p++);	/* not a variable: kept as written */
+			continue;
+		}
+		char *var = xstrndup(name, (size_t)(end - name));
+		const char *val = NULL;
+		for (size_t i = 0; i < tf->nenv && !val; i++)
+			if (!strcmp(tf->env[i].key, var))
+				val = tf->env[i].value;
+		if (!val)
+			val = getenv(var);
+		if (!val || !*val) {
+			*unset = var;
+			strbuf_fini(&out);
+			return NULL;
+		}
+		free(var);
+		strbuf_adds(&out, val);
+		p = end + brace;
+	}
+	return strbuf_detach(&out);
+}
+
 static char *path_in(const struct tfile *tf, const char *p)
 {
 	if (p[0] == '/')
@@ -1137,11 +1178,23 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 	int outfd = -1, cmd_status = 0;
 	enum outcome res = FAIL;
 	bool session_up = false;
+	char *capture = NULL;	/* a capture case's file, variables expanded */
 
 	if (tc->kind == CASE_COMMAND && !R->is_root) {
 		strbuf_adds(detail, "      command cases run vigil's live probe: they need root\n");
 		res = SKIP;
 		goto out;
+	}
+	if (tc->kind == CASE_CAPTURE) {
+		char *unset, *expanded = expand_vars(tf, tc->capture, &unset);
+		if (!expanded) {
+			strbuf_addf(detail, "      the capture's path uses $%s, which is not set\n", unset);
+			free(unset);
+			res = SKIP;
+			goto out;
+		}
+		capture = path_in(tf, expanded);
+		free(expanded);
 	}
 	if (!mkdtemp(tmp)) {
 		vfail(&v, "mkdtemp: %s", strerror(errno));
@@ -1185,11 +1238,9 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 	s.e.sink_ud = &c;
 
 	if (tc->kind == CASE_CAPTURE) {
-		char *cap = path_in(tf, tc->capture);
 		char e2[1024];
-		if (engine_replay(&s.e, cap, e2, sizeof(e2)))
+		if (engine_replay(&s.e, capture, e2, sizeof(e2)))
 			vfail(&v, "%s", e2);
-		free(cap);
 	} else if (run_live(R, tf, tc, &s, &c, &a, &fc, tmp, outfd, &v, &cmd_status) == 0) {
 		if (tc->status >= 0 && cmd_status != tc->status)
 			vfail(&v, "the command exited with status %d, expected %d (status: any accepts every status)",
@@ -1237,6 +1288,7 @@ judge:
 		}
 	}
 out:
+	free(capture);
 	if (outfd >= 0)
 		close(outfd);
 	if (outpath[0])
@@ -1272,7 +1324,9 @@ static void usage(FILE *f)
 		"  setup: SHELL COMMAND               # once, before the first case (optional)\n"
 		"  tests:\n"
 		"    - name: what the case shows\n"
-		"      capture: file.scap             # replay a capture (no privileges needed), or\n"
+		"      capture: file.scap             # replay a capture (no privileges needed;\n"
+		"                                     # $VAR in the path: from env or the\n"
+		"                                     # environment, the case is skipped if unset), or\n"
 		"      command: SHELL COMMAND         # run it live under sh -c (needs root)\n"
 		"      setup: / cleanup: SHELL COMMAND  # before / after, not observed (optional)\n"
 		"      rules: [...]                   # instead of the file's (optional)\n"
