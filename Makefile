@@ -70,6 +70,7 @@ test: build build-asan build-fuzz
 
 bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
+	./bench/rules.sh $(BUILD)/src/vigil
 	./bench/live.sh $(BUILD)
 	./bench/outputs.sh $(BUILD)
 
