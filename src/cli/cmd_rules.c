@@ -167,8 +167,11 @@ int cmd_rules(int argc, char **argv)
 				printf("condition (lists substituted, exceptions added): %.*s\n", (int)cl, r->condition);
 				printf("expanded (macros substituted): %s\n", one.buf);
 				printf("expanded, indented:\n  ");
-				for (const char *p = ind.buf; *p; p++)
-					fputs(*p == '\n' ? "\n  " : (char[]){ *p, 0 }, stdout);
+				for (const char *p = ind.buf; *p; p++) {
+					fputc(*p, stdout);
+					if (*p == '\n')
+						fputs("  ", stdout);
+				}
 				printf("\nevent types: ");
 				print_evttypes(r, stdout);
 				printf(" (%zu event codes)", evtset_count(&r->evts));
