@@ -886,7 +886,7 @@ static void judge(const struct tcase *tc, const struct collect *c, struct verdic
 
 /* Set up the session of a case: its rules, then -r; -o options. */
 static int case_session(struct runner *R, const struct tfile *tf, const struct tcase *tc, struct session *s,
-			struct strbuf *err)
+			struct arena *a, struct strbuf *err)
 {
 	const char **rules = tc->rules ? tc->rules : tf->rules;
 	size_t nrules = tc->rules ? tc->nrules : tf->nrules;
@@ -900,13 +900,13 @@ static int case_session(struct runner *R, const struct tfile *tf, const struct t
 		const char *r = rules[i];
 		char *abs = NULL;
 		if (r[0] != '/') {
-			abs = xmalloc(strlen(tf->dir) + strlen(r) + 2);
+			abs = arena_alloc(a, strlen(tf->dir) + strlen(r) + 2);
 			sprintf(abs, "%s/%s", tf->dir, r);
 		}
-		s->rules[s->nrules++] = abs ? abs : xstrdup(r);
+		s->rules[s->nrules++] = abs ? abs : r;	/* session_fini() frees the array only */
 	}
 	for (size_t i = 0; i < R->ncli_rules; i++)
-		s->rules[s->nrules++] = xstrdup(R->cli_rules[i]);
+		s->rules[s->nrules++] = R->cli_rules[i];
 	if (!s->nrules) {
 		strbuf_adds(err, "no rules: give 'rules' in the test file or case, or -r");
 		return -EINVAL;
@@ -1222,7 +1222,7 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 
 	struct strbuf err;
 	strbuf_init(&err);
-	int rc = case_session(R, tf, tc, &s, &err);
+	int rc = case_session(R, tf, tc, &s, &a, &err);
 	session_up = true;
 	if (rc) {
 		vfail(&v, "%s", err.buf ? err.buf : "cannot set up the engine");
