@@ -89,6 +89,7 @@ deb: deps
 
 bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
+	./bench/rules.sh $(BUILD)/src/vigil
 	./bench/live.sh $(BUILD)
 	./bench/outputs.sh $(BUILD)
 	./bench/containers.sh $(BUILD)
