@@ -36,6 +36,8 @@ struct vg_pol_sc vg_pol_sc[VG_SYSCALL_MAX];
 __u16 vg_pol_sclist[VG_POL_SCLIST_MAX];
 /* matchBinaries sets with followChildren. */
 __u64 vg_pol_follow_mask;
+/* Non-zero when a loaded policy routes an Override to a deny point. */
+__u32 vg_pol_routed;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -121,6 +123,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vg_pol_proc);
 } vg_pol_proc SEC(".maps");
+
+/* CIDR sets of the address operators: (set, family, address) prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vg_pol_cidr_key);
+	__type(value, __u8);
+} vg_pol_cidr SEC(".maps");
+
+/* Override armed at sys_enter, consumed by the deny point (events.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct vg_pol_pending);
+} vg_pol_pending SEC(".maps");
 
 /* Post rate limits: the time of the last post per (hook, selector, scope,
  * first 8 bytes of each argument). */
@@ -283,6 +302,20 @@ static long vg_pol_arg_step(__u32 a, void *ctx)
 		st->slen[a] = n;
 		break;
 	}
+	case VG_POL_T_SOCKADDR: {
+		/* sockaddr_in6 is the longest this reads; a shorter one at the
+		 * end of a page is read again as a sockaddr_in */
+		__u32 n = VG_POL_SOCKADDR_LEN;
+		if (!v || bpf_probe_read_user(buf, VG_POL_SOCKADDR_LEN, (void *)v)) {
+			n = 16;
+			if (!v || bpf_probe_read_user(buf, 16, (void *)v)) {
+				st->flags |= VG_POL_EF_UNREADABLE;
+				n = 0;
+			}
+		}
+		st->slen[a] = n;
+		break;
+	}
 	case VG_POL_T_FD: {
 		struct file *f = vg_fd_file(r->task, (__s64)(__s32)v);
 		buf[0] = 0;
@@ -306,7 +339,7 @@ static long vg_pol_arg_step(__u32 a, void *ctx)
 	 * integers as 8 bytes */
 	if (type == VG_POL_T_STR || type == VG_POL_T_FD) {
 		st->plen[a] = st->slen[a] + 1;
-	} else if (type == VG_POL_T_CHARBUF) {
+	} else if (type == VG_POL_T_CHARBUF || type == VG_POL_T_SOCKADDR) {
 		st->plen[a] = st->slen[a];
 	} else {
 		*(__u64 *)buf = v;
@@ -521,6 +554,49 @@ static __always_inline int vg_pol_str_ok(struct vg_pol_run *r, struct vg_pol_arg
 	}
 }
 
+/* Address, port and family operators on a sockaddr argument (the
+ * sockaddr's own address: the destination of connect/sendto, the local
+ * address of bind). */
+static __always_inline int vg_pol_sockaddr_ok(struct vg_pol_run *r, struct vg_pol_argf *f, __u32 a)
+{
+	struct vg_pol_state *st = r->st;
+	if (a >= VG_POL_ARGS)
+		return 0;
+	__u8 *b = (__u8 *)st->str[a];
+	__u32 n = st->slen[a];
+	__u16 fam = n >= 2 ? *(__u16 *)b : 0;
+	int hit = 0;
+	switch (f->op) {
+	case VG_POL_OP_FAMILY:
+		for (int i = 0; i < VG_POL_VALS; i++)
+			if (i < f->nvals && f->v[i] == fam)
+				hit = 1;
+		return hit;
+	case VG_POL_OP_SPORT: case VG_POL_OP_NOTSPORT: {
+		if (n >= 4 && (fam == 2 || fam == 10)) {
+			struct vg_pol_ikey k = { .set = f->set, .v = bpf_ntohs(*(__u16 *)(b + 2)) };
+			hit = bpf_map_lookup_elem(&vg_pol_ints, &k) != NULL;
+		}
+		return f->op == VG_POL_OP_SPORT ? hit : !hit;
+	}
+	case VG_POL_OP_SADDR: case VG_POL_OP_NOTSADDR: {
+		struct vg_pol_cidr_key k = { .set = bpf_htonl(f->set), .family = bpf_htonl(fam) };
+		if (fam == 2 && n >= 8) {
+			k.prefixlen = 64 + 32;
+			__builtin_memcpy(k.addr, b + 4, 4);
+			hit = bpf_map_lookup_elem(&vg_pol_cidr, &k) != NULL;
+		} else if (fam == 10 && n >= 24) {
+			k.prefixlen = 64 + 128;
+			__builtin_memcpy(k.addr, b + 8, 16);
+			hit = bpf_map_lookup_elem(&vg_pol_cidr, &k) != NULL;
+		}
+		return f->op == VG_POL_OP_SADDR ? hit : !hit;
+	}
+	default:
+		return 0;
+	}
+}
+
 static long vg_pol_argf_step(__u32 k, void *ctx)
 {
 	struct vg_pol_run *r = ctx;
@@ -540,6 +616,8 @@ static long vg_pol_argf_step(__u32 k, void *ctx)
 	int ok;
 	if (type == VG_POL_T_STR || type == VG_POL_T_CHARBUF || type == VG_POL_T_FD)
 		ok = vg_pol_str_ok(r, f, a);	/* an fd matches by its path */
+	else if (type == VG_POL_T_SOCKADDR)
+		ok = vg_pol_sockaddr_ok(r, f, a);
 	else
 		ok = vg_pol_int_ok(f, r->st->ival[a],
 				   type == VG_POL_T_S32 || type == VG_POL_T_S64 || type == VG_POL_T_S16 ||
@@ -677,6 +755,22 @@ static long vg_pol_act_step(__u32 i, void *ctx)
 		}
 		break;
 	}
+	case VG_POL_A_OVERRIDE: {
+		/* arm the deny point of this syscall (user space only compiles
+		 * Override on syscalls that have one) */
+		if ((h->flags & VG_POL_HF_MONITOR) || r->protect) {
+			VG_VU32(st->flags) |= r->protect ? VG_POL_EF_PROTECTED : VG_POL_EF_MONITOR;
+			break;
+		}
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct vg_pol_pending p = {
+			.err = act.err < 0 ? -act.err : act.err, .nr = (__u32)r->nr, .ts = bpf_ktime_get_ns(),
+			.hook = VG_VU32(st->cur_hid), .sel = VG_VU32(st->sel_hit),
+		};
+		if (!bpf_map_update_elem(&vg_pol_pending, &tid, &p, BPF_ANY))
+			VG_VU32(st->flags) |= VG_POL_EF_ARMED;
+		break;
+	}
 	default:
 		break;
 	}
@@ -775,12 +869,84 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 	struct vg_scratch *s = vg_scratch_get(VG_SLOT_POLICY);
 	if (!st || !s)
 		return 0;
+	/* what an earlier call of this thread armed and never reached its
+	 * deny point is void now */
+	__u32 tid = (__u32)pt;
+	if (vg_pol_routed)
+		bpf_map_delete_elem(&vg_pol_pending, &tid);
 	struct vg_pol_run r = {
 		.reg = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 }, .task = t, .st = st, .s = s, .nr = (__u64)id, .first = sc.first,
 		.tgid = tgid, .protect = tgid == 1,
 	};
 	bpf_loop(sc.count, vg_pol_hook_step, &r, 0);
 	return 0;
+}
+
+/* ---- Override deny points: cgroup socket hooks ---- */
+
+/* Consume the Override armed by syscall nr1 or nr2 of this thread: 0 (deny,
+ * with its errno through bpf_set_retval) or 1 (allow). Attached to the root
+ * cgroup only when a loaded policy routes an Override here. */
+static __always_inline int vg_pol_deny_point(__u32 nr1, __u32 nr2)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct vg_pol_pending *p = bpf_map_lookup_elem(&vg_pol_pending, &tid);
+	if (!p)
+		return 1;
+	__u32 nr = p->nr;
+	int err = p->err;
+	__u64 age = bpf_ktime_get_ns() - p->ts;
+	bpf_map_delete_elem(&vg_pol_pending, &tid);
+	if ((nr != nr1 && nr != nr2) || age > VG_POL_PENDING_TTL_NS)
+		return 1;
+	struct vg_pol_counters *c = vg_pol_cnt();
+	if (c)
+		c->n_denied++;
+	if (err > 0 && err < 4096)
+		bpf_set_retval(-err);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int vg_pol_connect4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(42, 42);
+}
+
+SEC("cgroup/connect6")
+int vg_pol_connect6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(42, 42);
+}
+
+SEC("cgroup/bind4")
+int vg_pol_bind4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(49, 49);
+}
+
+SEC("cgroup/bind6")
+int vg_pol_bind6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(49, 49);
+}
+
+SEC("cgroup/sendmsg4")
+int vg_pol_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(44, 46);
+}
+
+SEC("cgroup/sendmsg6")
+int vg_pol_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(44, 46);
+}
+
+SEC("cgroup/sock_create")
+int vg_pol_sock_create(struct bpf_sock *ctx)
+{
+	return vg_pol_deny_point(41, 41);
 }
 
 /* ---- matchBinaries: the sets of each process's executable ---- */

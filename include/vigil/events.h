@@ -813,7 +813,33 @@ enum vg_pol_ev_flags {
 	VG_POL_EF_UNREADABLE = 1 << 3,	/* an argument could not be read */
 	VG_POL_EF_TRUNCATED = 1 << 4,	/* an argument was cut */
 	VG_POL_EF_DENIED = 1 << 5,	/* the call was denied at a deny point */
+	VG_POL_EF_ARMED = 1 << 6,	/* Override: its deny point was armed (vg_pol_pending) */
 };
+
+/* Override routed to a deny point (spec §5.3). When the sys_enter program
+ * matches a selector whose action is Override on a routed syscall, it arms
+ * vg_pol_pending[tid] with the errno; the deny point of that syscall, which
+ * runs later inside the same call, consumes it and makes the call fail:
+ *   connect -> cgroup/connect4/6, bind -> cgroup/bind4/6, sendto/sendmsg ->
+ *   cgroup/sendmsg4/6 (any errno: bpf_set_retval), socket ->
+ *   cgroup/sock_create (any errno), open/openat/openat2/creat -> fanotify
+ *   FAN_OPEN_PERM, execve/execveat -> FAN_OPEN_EXEC_PERM (EPERM; the
+ *   responder thread of src/capture/live_deny.c answers FAN_DENY).
+ * Every hooked sys_enter of the thread first drops what an earlier call left
+ * armed (a call that failed before its deny point), and a deny point only
+ * honours an entry armed by its own syscall (nr) less than
+ * VG_POL_PENDING_TTL_NS ago. */
+#define VG_POL_PENDING_TTL_NS 1000000000ull
+struct vg_pol_pending {
+	__s32 err;		/* positive errno */
+	__u32 nr;		/* the syscall that armed it */
+	__u64 ts;		/* bpf_ktime_get_ns() at sys_enter */
+	__u32 hook, sel;
+};
+
+/* A sockaddr argument as the event carries it (VG_POL_T_SOCKADDR): the
+ * first bytes of the user's struct sockaddr (family, port, address). */
+#define VG_POL_SOCKADDR_LEN 28
 
 /* VG_EV_POLICY_E parameters: hook (u32), selector (u32, 0xffffffff when the
  * hook has none), action (u32, the last one run), flags (u32), sig (u32),

@@ -99,6 +99,7 @@ struct live {
 	uint8_t wanted[VG_SYSCALL_MAX];
 	uint8_t has_prog[VG_SYSCALL_MAX];
 	struct live_stats us;		/* user-space counters */
+	struct live_deny *deny;		/* Override's deny points, NULL without */
 };
 
 /* Syscalls the state engine always needs (Falco's base set, as events). */
@@ -359,6 +360,10 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 		errno = -rc;
 		goto fail;
 	}
+	if (o && o->policy && (rc = live_deny_start(l->skel, o->policy, &l->deny, err, errlen))) {
+		errno = -rc;
+		goto fail;
+	}
 	return l;
 fail:
 	rc = errno ? errno : EINVAL;
@@ -371,6 +376,7 @@ void live_close(struct live *l)
 {
 	if (!l)
 		return;
+	live_deny_stop(l->deny);
 	if (l->skel)
 		vigil_bpf__destroy(l->skel);
 	for (int c = 0; l->rings && c < l->ncpu; c++)
@@ -499,6 +505,7 @@ void live_get_stats(struct live *l, struct live_stats *s)
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)
 {
 	live_policy_counters(l->skel, l->ncpu, out);
+	out->n_denied += live_deny_count(l->deny);
 }
 
 #endif /* VIGIL_HAVE_BPF */

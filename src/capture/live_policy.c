@@ -8,6 +8,7 @@
  * hook lists, and the binary sets of the processes already running (read
  * from /proc, as the exec program would have computed them).
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -39,6 +40,7 @@ void live_policy_prepare(struct vigil_bpf *skel, const struct pol_kernel *k, int
 		bpf_program__set_autoattach(p, on);
 	}
 	bpf_map__set_max_entries(skel->maps.vg_pol_state, (uint32_t)ncpu * 2);
+	live_deny_prepare(skel, k);
 }
 
 static int upd(int fd, const void *key, const void *val, const char *what, char *err, size_t errlen)
@@ -188,6 +190,19 @@ int live_policy_install(struct vigil_bpf *skel, const struct pol_kernel *k, char
 		if (rc)
 			return rc;
 	}
+	fd = bpf_map__fd(skel->maps.vg_pol_cidr);
+	for (size_t i = 0; i < k->ncidrs; i++) {
+		const struct pol_kcidr *c = &k->cidrs[i];
+		struct vg_pol_cidr_key key;
+		memset(&key, 0, sizeof(key));
+		key.prefixlen = 64 + c->bits;
+		key.set = htonl(c->set);
+		key.family = htonl(c->family);
+		memcpy(key.addr, c->addr, sizeof(key.addr));
+		if ((rc = upd(fd, &key, &one, "address sets", err, errlen)))
+			return rc;
+	}
+	skel->bss->vg_pol_routed = k->routes != 0;
 	skel->bss->vg_pol_follow_mask = k->follow_mask;
 	memcpy(skel->bss->vg_pol_sclist, k->sclist, k->nsclist * sizeof(k->sclist[0]));
 	if (k->bin_sets)

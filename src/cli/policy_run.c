@@ -77,9 +77,10 @@ void policy_run_print_stats(const struct policy_run *pr, const struct vg_pol_cou
 {
 	fprintf(f,
 		"policies: %zu loaded, %zu hooks; %llu hooked calls, %llu matched, %llu signals sent, "
-		"%llu not enforced (monitor or pid 1), %llu rate-limited; %llu events written, %llu malformed\n",
+		"%llu not enforced (monitor or pid 1), %llu denied at a deny point, %llu rate-limited; %llu events written, "
+		"%llu malformed\n",
 		pr->ps.n, pr->k.nhooks, (unsigned long long)c->n_hooked, (unsigned long long)c->n_matched,
-		(unsigned long long)c->n_signals, (unsigned long long)c->n_skipped, (unsigned long long)c->n_ratelimited,
+		(unsigned long long)c->n_signals, (unsigned long long)c->n_skipped, (unsigned long long)c->n_denied, (unsigned long long)c->n_ratelimited,
 		(unsigned long long)pr->nevents, (unsigned long long)pr->nbad);
 }
 

@@ -21,7 +21,7 @@ struct kb {
 	struct pol_kernel *k;
 	char *err;
 	size_t errlen;
-	size_t cap_hooks, cap_sels, cap_sclist, cap_strs, cap_lpms, cap_ints, cap_bins;
+	size_t cap_hooks, cap_sels, cap_sclist, cap_strs, cap_lpms, cap_ints, cap_bins, cap_cidrs;
 	uint16_t *per_sc[VG_SYSCALL_MAX];	/* hooks of each syscall */
 	size_t per_sc_n[VG_SYSCALL_MAX];
 	const char *proc;
@@ -52,6 +52,7 @@ static uint8_t vg_type(const struct pol_arg *a)
 	case PT_STRING: return VG_POL_T_STR;
 	case PT_CHAR_BUF: return VG_POL_T_CHARBUF;
 	case PT_FD: return VG_POL_T_FD;
+	case PT_SOCKADDR: return VG_POL_T_SOCKADDR;
 	case PT_SYSCALL64: return VG_POL_T_SYSCALL64;
 	case PT_AUTO: return VG_POL_T_U64;
 	default: return VG_POL_T_NOP;
@@ -137,6 +138,21 @@ static size_t list_nrs(const struct policy *p, const char *name, int *out)
 	return n;
 }
 
+unsigned pol_route_of(int nr)
+{
+	const char *n = nr >= 0 && nr < POLICY_NSYSCALLS ? policy_syscall_names[nr] : NULL;
+	static const struct { const char *sc; unsigned r; } r[] = {
+		{ "connect", POL_ROUTE_CONNECT }, { "bind", POL_ROUTE_BIND }, { "sendto", POL_ROUTE_SENDMSG },
+		{ "sendmsg", POL_ROUTE_SENDMSG }, { "socket", POL_ROUTE_SOCKET }, { "open", POL_ROUTE_OPEN },
+		{ "openat", POL_ROUTE_OPEN }, { "openat2", POL_ROUTE_OPEN }, { "creat", POL_ROUTE_OPEN },
+		{ "execve", POL_ROUTE_EXEC }, { "execveat", POL_ROUTE_EXEC },
+	};
+	for (size_t i = 0; n && i < sizeof(r) / sizeof(r[0]); i++)
+		if (!strcmp(r[i].sc, n))
+			return r[i].r;
+	return 0;
+}
+
 static int build_argf(struct kb *b, const struct policy *p, const struct pol_hook *h, const struct vg_pol_hook *kh,
 		      const struct pol_argfilter *f, struct vg_pol_argf *o)
 {
@@ -211,6 +227,40 @@ static int build_argf(struct kb *b, const struct policy *p, const struct pol_hoo
 			add_lpm(b, o->set, f->vals.v[i].s, rev);
 		return 0;
 	}
+	case PO_SADDR: case PO_NOTSADDR: case PO_DADDR: case PO_NOTDADDR:
+		/* the sockaddr's own address (validated: sockaddr arguments only) */
+		o->op = f->op == PO_SADDR || f->op == PO_DADDR ? VG_POL_OP_SADDR : VG_POL_OP_NOTSADDR;
+		o->set = b->k->nsets++;
+		for (size_t i = 0; i < f->vals.n; i++) {
+			struct pol_cidr c;
+			if (pol_parse_cidr(f->vals.v[i].s, &c))
+				return fail(b, -EINVAL, "'%s' is not an address or CIDR", f->vals.v[i].s);
+			struct pol_kcidr *e = PUSH(b->k->cidrs, b->k->ncidrs, b->cap_cidrs);
+			e->set = o->set;
+			e->family = (uint16_t)c.family;
+			e->bits = (uint16_t)c.bits;
+			memcpy(e->addr, c.addr, 16);
+		}
+		return 0;
+	case PO_SPORT: case PO_NOTSPORT: case PO_DPORT: case PO_NOTDPORT:
+		o->op = f->op == PO_SPORT || f->op == PO_DPORT ? VG_POL_OP_SPORT : VG_POL_OP_NOTSPORT;
+		o->set = b->k->nsets++;
+		for (size_t i = 0; i < f->vals.n; i++) {
+			uint32_t lo, hi;
+			if (pol_parse_port_range(f->vals.v[i].s, &lo, &hi))
+				return fail(b, -EINVAL, "'%s' is not a port or port range", f->vals.v[i].s);
+			for (uint32_t x = lo; x <= hi; x++)
+				add_int(b, o->set, x);
+		}
+		return 0;
+	case PO_FAMILY:
+		o->op = VG_POL_OP_FAMILY;
+		for (size_t i = 0; i < f->vals.n && i < VG_POL_VALS; i++) {
+			uint16_t fam = 0;
+			pol_parse_family(f->vals.v[i].s, &fam);
+			o->v[o->nvals++] = fam;
+		}
+		return 0;
 	default:
 		(void)h;
 		return fail(b, -EINVAL, "operator %s cannot be compiled for the kernel", pol_op_name(f->op));
@@ -318,7 +368,11 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 		case PA_SIGKILL: x->type = VG_POL_A_SIGKILL; x->sig = 9; break;
 		case PA_SIGNAL: x->type = VG_POL_A_SIGNAL; x->sig = a->arg_sig; break;
 		case PA_NOTIFYENFORCER: x->type = VG_POL_A_NOTIFYENFORCER; x->sig = a->has_sig ? a->arg_sig : 0; break;
-		case PA_OVERRIDE: x->type = VG_POL_A_OVERRIDE; break;
+		case PA_OVERRIDE:
+			x->type = VG_POL_A_OVERRIDE;
+			for (size_t k = 0; k < h->nnrs; k++)
+				b->k->routes |= pol_route_of(h->nrs[k]);
+			break;
 		default:
 			return fail(b, -EINVAL, "action %s cannot be compiled for the kernel", pol_action_name(a->type));
 		}
@@ -450,6 +504,7 @@ void pol_kernel_free(struct pol_kernel *k)
 	free(k->lpms);
 	free(k->ints);
 	free(k->bins);
+	free(k->cidrs);
 	memset(k, 0, sizeof(*k));
 }
 

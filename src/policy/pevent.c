@@ -13,7 +13,10 @@
  * vigil adds one object Tetragon does not have, `vigil`, when a signal
  * action matched: whether it was sent, and why not (monitor mode, pid 1).
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include "common/strbuf.h"
@@ -276,6 +279,25 @@ static void arg_json(struct strbuf *sb, const struct pol_arg *a, const struct ev
 		strbuf_addc(sb, '}');
 		break;
 	}
+	case PT_SOCKADDR: {
+		/* SockaddrArgument: family, addr, port (from the user's bytes) */
+		const uint8_t *b = p->val;
+		uint16_t fam = 0;
+		if (b && p->len >= 2)
+			memcpy(&fam, b, 2);
+		strbuf_adds(sb, "\"sockaddr_arg\":{");
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (fam == AF_INET && p->len >= 8)
+			inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
+		else if (fam == AF_INET6 && p->len >= 24)
+			inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
+		strbuf_addf(sb, "\"family\":\"%s\"", fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6"
+					      : fam == AF_UNIX ? "AF_UNIX" : "AF_UNSPEC");
+		if (*addr)
+			strbuf_addf(sb, ",\"addr\":\"%s\",\"port\":%u", addr, (unsigned)((b[2] << 8) | b[3]));
+		strbuf_addc(sb, '}');
+		break;
+	}
 	case PT_CHAR_BUF:
 		if (p->val && p->len) {
 			strbuf_adds(sb, "\"bytes_arg\":\"");
@@ -393,7 +415,30 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 	json_cstr(out, node);
 	strbuf_adds(out, ",\"time\":");
 	rfc3339(out, ev->ts);
-	if (sig) {
+	if (action == VG_POL_A_OVERRIDE) {
+		/* where the call is denied and with what (spec §5.3) */
+		int32_t e = -1;
+		if (sel < h->sels.n)
+			for (size_t i = 0; i < h->sels.v[sel].actions.n; i++)
+				if (h->sels.v[sel].actions.v[i].type == PA_OVERRIDE)
+					e = h->sels.v[sel].actions.v[i].arg_error;
+		unsigned route = pol_route_of((int)nr);
+		bool fan = route == POL_ROUTE_OPEN || route == POL_ROUTE_EXEC;
+		const char *dp = route == POL_ROUTE_CONNECT ? "cgroup/connect4/6" : route == POL_ROUTE_BIND ? "cgroup/bind4/6"
+				 : route == POL_ROUTE_SENDMSG ? "cgroup/sendmsg4/6" : route == POL_ROUTE_SOCKET ? "cgroup/sock_create"
+				 : route == POL_ROUTE_OPEN ? "fanotify FAN_OPEN_PERM" : "fanotify FAN_OPEN_EXEC_PERM";
+		int en = fan ? EPERM : -e;
+		strbuf_adds(out, ",\"vigil\":{\"override\":{\"deny_point\":");
+		json_cstr(out, dp);
+		strbuf_addf(out, ",\"errno\":%d,\"errno_name\":", -en);
+		json_cstr(out, strerrorname_np(en) ? strerrorname_np(en) : "?");
+		strbuf_addf(out, ",\"armed\":%s", (flags & VG_POL_EF_ARMED) ? "true" : "false");
+		if (flags & VG_POL_EF_MONITOR)
+			strbuf_adds(out, ",\"not_armed_because\":\"policy-mode monitor\"");
+		else if (flags & VG_POL_EF_PROTECTED)
+			strbuf_adds(out, ",\"not_armed_because\":\"pid 1 is never denied\"");
+		strbuf_adds(out, "}}");
+	} else if (sig) {
 		strbuf_addf(out, ",\"vigil\":{\"signal\":\"%s\",\"signal_sent\":%s", sig_name(sig),
 			    (flags & VG_POL_EF_SIGNALED) ? "true" : "false");
 		if (flags & VG_POL_EF_MONITOR)
