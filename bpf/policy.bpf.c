@@ -31,9 +31,11 @@
 #define VG_TS_COMPAT 0x0002
 #define VG_POL_NOSEL 0xffffffffu
 
-/* Syscall -> its hooks: vg_pol_sclist[first .. first + count). */
-struct vg_pol_sc vg_pol_sc[VG_SYSCALL_MAX];
-__u16 vg_pol_sclist[VG_POL_SCLIST_MAX];
+/* Syscall -> its hooks: vg_pol_sclist[gen][first .. first + count), for
+ * the generation vg_pol_gen in force (events.h, VG_POL_GENS). */
+struct vg_pol_sc vg_pol_sc[VG_POL_GENS][VG_SYSCALL_MAX];
+__u16 vg_pol_sclist[VG_POL_GENS][VG_POL_SCLIST_MAX];
+__u32 vg_pol_gen;
 /* matchBinaries sets with followChildren. */
 __u64 vg_pol_follow_mask;
 /* Non-zero when a loaded policy routes an Override to a deny point. */
@@ -41,14 +43,14 @@ __u32 vg_pol_routed;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_POL_HOOKS_MAX);
+	__uint(max_entries, VG_POL_HOOKS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__type(value, struct vg_pol_hook);
 } vg_pol_hooks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_POL_SELS_MAX);
+	__uint(max_entries, VG_POL_SELS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__type(value, struct vg_pol_sel);
 } vg_pol_sels SEC(".maps");
@@ -87,7 +89,7 @@ struct vg_pol_lpm_map {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, VG_POL_SETS_MAX);
+	__uint(max_entries, VG_POL_SETS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__array(values, struct vg_pol_lpm_map);
 } vg_pol_lpm SEC(".maps");
@@ -216,6 +218,7 @@ struct vg_pol_run {
 	struct vg_scratch *s;		/* path building and the event */
 	__u64 nr;
 	__u32 first;
+	__u32 gen;			/* the generation of tables of this run */
 	__u32 tgid;
 	__u32 protect;			/* pid 1: never signalled */
 };
@@ -826,7 +829,7 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 	__u32 k = r->first + i;
 	if (k >= VG_POL_SCLIST_MAX)
 		return 1;
-	__u32 hid = vg_pol_sclist[k];
+	__u32 hid = vg_pol_sclist[r->gen & 1][k];
 	struct vg_pol_hook *h = bpf_map_lookup_elem(&vg_pol_hooks, &hid);
 	if (!h)
 		return 1;
@@ -855,7 +858,8 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 {
 	if ((__u64)id >= VG_SYSCALL_MAX)
 		return 0;
-	struct vg_pol_sc sc = vg_pol_sc[id];
+	__u32 gen = vg_pol_gen & 1;
+	struct vg_pol_sc sc = vg_pol_sc[gen][id];
 	if (!sc.count)
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
@@ -875,7 +879,7 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 	if (vg_pol_routed)
 		bpf_map_delete_elem(&vg_pol_pending, &tid);
 	struct vg_pol_run r = {
-		.reg = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 }, .task = t, .st = st, .s = s, .nr = (__u64)id, .first = sc.first,
+		.reg = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 }, .task = t, .st = st, .s = s, .nr = (__u64)id, .first = sc.first, .gen = gen,
 		.tgid = tgid, .protect = tgid == 1,
 	};
 	bpf_loop(sc.count, vg_pol_hook_step, &r, 0);

@@ -613,6 +613,13 @@ struct vg_counters {
 #define VG_POL_BIN 256		/* binary paths (255 chars + NUL) */
 #define VG_POL_SETS_MAX 1024	/* string/prefix/int/cidr sets */
 #define VG_POL_BINSETS 64	/* matchBinaries selectors (one bit each) */
+/* Two generations of tables: a live add/delete writes the unused one, then
+ * flips vg_pol_gen (one 32-bit store) so that each sys_enter run sees either
+ * the old tables or the new ones, never a mix. Hook ids, selector ids and set
+ * ids of generation g start at g * VG_POL_HOOKS_MAX, g * VG_POL_SELS_MAX and
+ * g * VG_POL_SETS_MAX; with live changes enabled, its matchBinaries bits are
+ * g * 32 .. g * 32 + 31. */
+#define VG_POL_GENS 2
 
 /* Where an argument comes from. */
 enum vg_pol_src {

@@ -68,7 +68,7 @@ void live_deny_prepare(struct vigil_bpf *skel, const struct pol_kernel *k)
 	for (size_t i = 0; i < sizeof(cgroup_progs) / sizeof(cgroup_progs[0]); i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(skel->obj, cgroup_progs[i].prog);
 		if (p)
-			bpf_program__set_autoload(p, k && (k->routes & cgroup_progs[i].route));
+			bpf_program__set_autoload(p, k && (k->dynamic || (k->routes & cgroup_progs[i].route)));
 	}
 }
 

@@ -26,6 +26,10 @@ int live_deny_start(struct vigil_bpf *skel, const struct pol_kernel *k, struct l
 void live_deny_stop(struct live_deny *d);
 /* Opens and execs the fanotify responder denied so far. */
 unsigned long long live_deny_count(const struct live_deny *d);
+/* Take generation k's tables out of the probe once vg_pol_gen no longer
+ * names it: its syscall lists, sets and matchBinaries bits (`now`: the
+ * generation in force, NULL none). */
+void live_policy_uninstall(struct vigil_bpf *skel, const struct pol_kernel *k, const struct pol_kernel *now);
 /* The policy programs' counters, summed over CPUs. */
 void live_policy_counters(struct vigil_bpf *skel, int ncpu, struct vg_pol_counters *out);
 

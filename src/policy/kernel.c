@@ -317,10 +317,11 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 	if (s->bins.n) {
 		const struct pol_binfilter *f = &s->bins.v[0];
 		int bit = 0;
-		while (bit < VG_POL_BINSETS && (b->k->bin_sets >> bit) & 1)
+		while (bit < VG_POL_BINSETS && (((b->k->bin_sets >> bit) & 1) || !((b->k->bin_bits >> bit) & 1)))
 			bit++;
 		if (bit >= VG_POL_BINSETS)
-			return fail(b, -E2BIG, "more than %s matchBinaries selectors in the loaded policies", "64");
+			return fail(b, -E2BIG, "more than %s matchBinaries selectors in the loaded policies",
+				    b->k->bin_bits == ~0ull ? "64" : "32 (with live policy changes)");
 		uint64_t m = 1ull << bit;
 		b->k->bin_sets |= m;
 		if (f->follow_children)
@@ -389,11 +390,12 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		return fail(b, -E2BIG, "more than %s hooks in the loaded policies", "256");
 	if (!h->nnrs && !h->all_syscalls)
 		return 0;	/* ignore.callNotFound */
-	uint16_t id = (uint16_t)b->k->nhooks;
+	uint16_t id = (uint16_t)(b->k->hook_base + b->k->nhooks);
+	size_t local = b->k->nhooks;
 	struct vg_pol_hook *kh = PUSH(b->k->hooks, b->k->nhooks, b->cap_hooks);
 	size_t cap_info = b->cap_hooks;
 	b->k->info = xrealloc(b->k->info, cap_info * sizeof(*b->k->info));
-	b->k->info[id] = (struct pol_khook){ p, h };
+	b->k->info[local] = (struct pol_khook){ p, h };
 	memset(kh, 0, sizeof(*kh));
 	if (p->mode == PM_MONITOR || b->k->monitor_all)
 		kh->flags |= VG_POL_HF_MONITOR;
@@ -407,7 +409,7 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		d->size_src = a->size_arg_index > 0 ? (uint8_t)(a->size_arg_index - 1) : VG_POL_SRC_NONE;
 		d->max = VG_POL_STR;
 	}
-	kh->sel_first = (uint32_t)b->k->nsels;
+	kh->sel_first = (uint32_t)(b->k->sel_base + b->k->nsels);
 	if (b->k->nsels + h->sels.n > VG_POL_SELS_MAX)
 		return fail(b, -E2BIG, "more than %s selectors in the loaded policies", "1280");
 	for (size_t i = 0; i < h->sels.n; i++) {
@@ -462,6 +464,12 @@ int pol_kernel_build(struct pol_kernel *k, const struct policy_set *ps, const st
 	int rc = 0;
 	memset(k, 0, sizeof(*k));
 	k->monitor_all = o && o->monitor;
+	k->gen = o ? o->gen & 1 : 0;
+	k->hook_base = k->gen * VG_POL_HOOKS_MAX;
+	k->sel_base = k->gen * VG_POL_SELS_MAX;
+	k->set_base = k->nsets = k->gen * VG_POL_SETS_MAX;
+	k->dynamic = o && o->dynamic;
+	k->bin_bits = o && o->split_bins ? 0xffffffffull << (32 * k->gen) : ~0ull;
 	for (size_t i = 0; i < ps->n && !rc; i++) {
 		struct policy *p = ps->v[i];
 		p->first_hook = k->nhooks;
@@ -473,7 +481,7 @@ int pol_kernel_build(struct pol_kernel *k, const struct policy_set *ps, const st
 		total += b.per_sc_n[nr];
 	if (!rc && total > VG_POL_SCLIST_MAX)
 		rc = fail(&b, -E2BIG, "more than %s (syscall, hook) pairs in the loaded policies", "8192");
-	if (!rc && k->nsets > VG_POL_SETS_MAX)
+	if (!rc && k->nsets - k->set_base > VG_POL_SETS_MAX)
 		rc = fail(&b, -E2BIG, "more than %s string, prefix and integer sets in the loaded policies", "1024");
 	if (!rc) {
 		k->sclist = xcalloc(total ? total : 1, sizeof(*k->sclist));

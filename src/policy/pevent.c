@@ -337,8 +337,9 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 	    !ev_param_u32(&ev->params[3], &flags) || !ev_param_u32(&ev->params[4], &sig) ||
 	    !ev_param_u32(&ev->params[5], &nr) || !ev_param_s64(&ev->params[6], &pid))
 		return -1;
-	if (hook >= k->nhooks)
-		return -1;
+	if (hook < k->hook_base || hook - k->hook_base >= k->nhooks)
+		return -1;	/* not of this generation of tables */
+	hook -= k->hook_base;
 	const struct policy *p = k->info[hook].p;
 	const struct pol_hook *h = k->info[hook].h;
 	bool tp = h->kind == PH_TRACEPOINT;

@@ -92,11 +92,20 @@ struct pol_kernel {
 	uint64_t bin_sets;	/* bits used by matchBinaries selectors */
 	uint64_t follow_mask;	/* ... of them with followChildren */
 	bool monitor_all;	/* --policy-mode monitor */
+	/* the generation of tables it fills (events.h VG_POL_GENS): hooks[i]
+	 * is hook id hook_base + i, sels[i] selector sel_base + i, set ids
+	 * start at set_base, matchBinaries bits are within bin_bits */
+	uint32_t gen, hook_base, sel_base, set_base;
+	uint64_t bin_bits;
+	bool dynamic;		/* live changes may follow: attach every policy program */
 };
 
 struct pol_kernel_opts {
 	bool monitor;		/* every policy in monitor mode */
 	const char *proc;	/* /proc, for host_ns; NULL = "/proc" */
+	unsigned gen;		/* generation of tables (0 or 1) */
+	bool split_bins;	/* live changes: 32 matchBinaries bits per generation */
+	bool dynamic;		/* live changes may follow (pol_kernel.dynamic) */
 };
 
 /* Compile every policy of `ps`. Returns 0, or -E2BIG/-EINVAL with a message
