@@ -717,6 +717,98 @@ def case_fanotify_dies(vigil, tmp):
     print("PASS: with vigil stopped the open waited; once vigil died it was allowed (cat exited 0)")
 
 
+# ------------------------------------------------------- live add / delete
+
+def ctl(vigil, sock, *args):
+    return subprocess.run([vigil, "policy"] + list(args) + ["--socket", sock], capture_output=True, text=True,
+                          timeout=60)
+
+
+def case_live_add_delete(vigil, tmp):
+    import errno as E
+    sock = os.path.join(tmp, "ctl.sock")
+    srv = Server()
+    files = {}
+    for name, text in (("block-curl.yaml", BLOCK_CURL), ("bad.yaml", BLOCK_CURL.replace('"Equal"', '"Equals"'))):
+        files[name] = os.path.join(tmp, name)
+        with open(files[name], "w") as f:
+            f.write(text)
+    d = tempfile.mkdtemp(prefix="vigil-pol-live-")
+    secret = os.path.join(d, "secret")
+    with open(secret, "w") as f:
+        f.write("x\n")
+    files["deny-open.yaml"] = os.path.join(tmp, "deny-open.yaml")
+    with open(files["deny-open.yaml"], "w") as f:
+        f.write(open_exec_policy(secret, os.path.join(d, "none")))
+    v = livelib.Vigil([vigil, "run", "--policy-socket", sock, "--stats"])
+    if not v.wait_ready():
+        raise Fail(livelib.start_failure(v))
+
+    def curl(path):
+        p = run_sh("/usr/bin/curl -s %s; echo status=$?" % srv.url(path))
+        return status_of(p.stdout), p.stdout
+
+    try:
+        st, out = curl("/before")
+        if st != 0 or "vigil-policy-test-body" not in out:
+            raise Fail("with no policy curl must run: status %r" % st)
+        p = ctl(vigil, sock, "add", files["block-curl.yaml"])
+        if p.returncode != 0 or "added block-curl" not in p.stderr:
+            raise Fail("policy add: exit %d, %s" % (p.returncode, p.stderr))
+        st, out = curl("/added")
+        if st != 137 or "vigil-policy-test-body" in out:
+            raise Fail("after add, curl exited %r (expected 137, nothing printed)" % st)
+        wait_event(v, lambda k: arg0(k) == "/usr/bin/curl" and k.get("policy_name") == "block-curl", "curl after add")
+        # a second policy next to it; refusals change nothing
+        p = ctl(vigil, sock, "add", files["deny-open.yaml"])
+        if p.returncode != 0:
+            raise Fail("policy add deny-open: %s" % p.stderr)
+        p = ctl(vigil, sock, "add", files["block-curl.yaml"])
+        if p.returncode != 1 or "already loaded" not in p.stderr:
+            raise Fail("adding block-curl twice: exit %d, %s" % (p.returncode, p.stderr))
+        p = ctl(vigil, sock, "add", files["bad.yaml"])
+        if p.returncode != 1 or not re.search(re.escape(files["bad.yaml"]) + r":\d+:\d+: error: ", p.stderr):
+            raise Fail("a bad policy must be refused with file:line:col: exit %d, %s" % (p.returncode, p.stderr))
+        p = ctl(vigil, sock, "delete", "no-such-policy")
+        if p.returncode != 1:
+            raise Fail("deleting an unknown policy: exit %d" % p.returncode)
+        lst = ctl(vigil, sock, "list").stdout.split()
+        if "block-curl" not in lst or "deny-open-exec" not in lst:
+            raise Fail("policy list: %r" % lst)
+        if try_open(secret) != E.EPERM:
+            raise Fail("deny-open-exec not in force next to block-curl")
+        st, _ = curl("/both")
+        if st != 137:
+            raise Fail("block-curl no longer in force after the second add: curl %r" % st)
+        p = ctl(vigil, sock, "delete", "block-curl")
+        if p.returncode != 0:
+            raise Fail("policy delete: %s" % p.stderr)
+        st, out = curl("/deleted")
+        if st != 0 or "vigil-policy-test-body" not in out:
+            raise Fail("after delete curl must run: status %r" % st)
+        if try_open(secret) != E.EPERM:
+            raise Fail("deleting block-curl took deny-open-exec away")
+        p = ctl(vigil, sock, "delete", "deny-open-exec")
+        if p.returncode != 0 or try_open(secret) != 0:
+            raise Fail("after deleting deny-open-exec the file must open")
+        lst = ctl(vigil, sock, "list").stdout.split()
+        if "block-curl" in lst or "deny-open-exec" in lst:
+            raise Fail("policy list after deletes: %r" % lst)
+        time.sleep(0.3)
+        if srv.requests != ["/before", "/deleted"]:
+            raise Fail("the server saw %r, expected /before and /deleted only" % srv.requests)
+    finally:
+        v.stop()
+        srv.close()
+        shutil.rmtree(d, ignore_errors=True)
+    if os.path.exists(sock):
+        raise Fail("the control socket %s is left behind" % sock)
+    if vigil_cgroup_progs():
+        raise Fail("cgroup programs left attached")
+    print("PASS: policy add block-curl -> curl killed (137); a second policy next to it; duplicates, bad "
+          "policies and unknown names refused; delete -> curl runs, the other policy stays in force")
+
+
 CASES = {
     "seed_host": case_seed_host,
     "seed_container": case_seed_container,
@@ -727,6 +819,7 @@ CASES = {
     "connect_deny": case_connect_deny,
     "open_exec_deny": case_open_exec_deny,
     "fanotify_dies": case_fanotify_dies,
+    "live_add_delete": case_live_add_delete,
 }
 
 
