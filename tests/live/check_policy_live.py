@@ -463,7 +463,7 @@ class NetNs:
     10.199.<k>.1/24 for k in 1, 2; the namespace side 10.199.<k>.2/24, where a
     TCP server accepts and counts connections per address."""
 
-    def __init__(self):
+    def __init__(self, port):
         self.name = "vgpol%d" % os.getpid()
         self.host_if, self.ns_if = "vgp%da" % (os.getpid() % 100000), "vgp%db" % (os.getpid() % 100000)
         self.server = None
@@ -481,13 +481,13 @@ class NetNs:
             code = ("import socket,sys,threading\n"
                     "def serve(a):\n"
                     "    s=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
-                    "    s.bind((a,7777)); s.listen(16)\n"
+                    "    s.bind((a,int(sys.argv[1]))); s.listen(16)\n"
                     "    while True:\n"
                     "        c,_=s.accept(); print('accept',a,flush=True); c.close()\n"
                     "for a in ('10.199.1.2','10.199.2.2'):\n"
                     "    threading.Thread(target=serve,args=(a,),daemon=True).start()\n"
                     "print('ready',flush=True); sys.stdin.read()\n")
-            self.server = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", code],
+            self.server = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", code, str(port)],
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             if self.server.stdout.readline().strip() != "ready":
                 raise Fail("the namespace's server did not start")
@@ -534,6 +534,10 @@ CONNECT_DENY = HDR % "connect-only-lo-and-net1" + """  kprobes:
         values:
         - "AF_INET"
       - index: 1
+        operator: "DPort"
+        values:
+        - "%d"
+      - index: 1
         operator: "NotDAddr"
         values:
         - "127.0.0.0/8"
@@ -546,23 +550,25 @@ CONNECT_DENY = HDR % "connect-only-lo-and-net1" + """  kprobes:
 
 def case_connect_deny(vigil, tmp):
     import errno as E
+    # the policy is narrowed to the test's port: the host's other connects
+    # are not touched while it is in force
     srv = Server()
-    ns = NetNs()
+    port = srv.port
+    ns = NetNs(port)
     v = None
     try:
-        port = srv.port
         for a in ("10.199.1.2", "10.199.2.2"):
-            if connect_errno(a, 7777) != 0:
-                raise Fail("without vigil, %s:7777 in the test's namespace does not answer" % a)
+            if connect_errno(a, port) != 0:
+                raise Fail("without vigil, %s:%d in the test's namespace does not answer" % (a, port))
         time.sleep(0.3)
         before = list(ns.accepts)
         for err in (E.EACCES, E.EPERM):
-            v = start_vigil(vigil, CONNECT_DENY % -err, tmp)
+            v = start_vigil(vigil, CONNECT_DENY % (port, -err), tmp)
             if not vigil_cgroup_progs():
                 raise Fail("no vg_pol_ program on the root cgroup while vigil runs")
             lo = connect_errno("127.0.0.1", port)
-            ok = connect_errno("10.199.1.2", 7777)
-            blocked = connect_errno("10.199.2.2", 7777)
+            ok = connect_errno("10.199.1.2", port)
+            blocked = connect_errno("10.199.2.2", port)
             if lo != 0 or ok != 0:
                 raise Fail("allowed addresses must connect: 127.0.0.1 -> %d, 10.199.1.2 -> %d" % (lo, ok))
             if blocked != err:
@@ -578,7 +584,7 @@ def case_connect_deny(vigil, tmp):
             if o.get("errno") != -err or not o.get("armed") or "connect" not in o.get("deny_point", ""):
                 raise Fail("the event's vigil.override %r" % o)
             sa = k["args"][1]["sockaddr_arg"]
-            if sa != {"family": "AF_INET", "addr": "10.199.2.2", "port": 7777}:
+            if sa != {"family": "AF_INET", "addr": "10.199.2.2", "port": port}:
                 raise Fail("sockaddr_arg %r" % sa)
             v.stop()
             v = None
