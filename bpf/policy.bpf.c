@@ -837,6 +837,13 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 	if (c)
 		c->n_hooked++;
 	struct vg_pol_state *st = r->st;
+	if (h->flags & VG_POL_HF_TCP) {
+		/* tcp_connect translated to connect(2): TCP sockets only */
+		struct socket *so = vg_file_socket(vg_fd_file(r->task, (__s64)(__s32)r->reg[0]));
+		struct sock *sk = so ? so->sk : NULL;
+		if (!sk || so->type != 1 /* SOCK_STREAM */ || sk->sk_protocol != 6 /* IPPROTO_TCP */)
+			return 0;
+	}
 	VG_VU32(st->cur_hid) = hid;
 	VG_VU32(st->flags) = 0;
 	__u32 nargs = h->nargs;

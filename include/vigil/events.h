@@ -687,6 +687,7 @@ enum vg_pol_action {
 enum vg_pol_hook_flags {
 	VG_POL_HF_MONITOR = 1 << 0,	/* policy-mode monitor: signals are not sent */
 	VG_POL_HF_TRACEPOINT = 1 << 1,	/* a raw_syscalls tracepoint hook */
+	VG_POL_HF_TCP = 1 << 2,		/* only calls on a TCP socket (fd in register 0): tcp_connect translated */
 };
 
 enum vg_pol_pid_flags {

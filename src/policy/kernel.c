@@ -300,7 +300,9 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 	int rc;
 	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < s->args.n && i < VG_POL_ARGS; i++) {
-		if ((rc = build_argf(b, p, h, kh, &s->args.v[i], &o->argf[i])))
+		if (s->args.v[i].op == PO_PROTOCOL && h->xlate_tcp_connect)
+			continue;	/* TCP by construction (VG_POL_HF_TCP) */
+		if ((rc = build_argf(b, p, h, kh, &s->args.v[i], &o->argf[o->nargf])))
 			return rc;
 		o->nargf++;
 	}
@@ -401,11 +403,18 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		kh->flags |= VG_POL_HF_MONITOR;
 	if (h->kind == PH_TRACEPOINT)
 		kh->flags |= VG_POL_HF_TRACEPOINT;
+	if (h->xlate_tcp_connect)
+		kh->flags |= VG_POL_HF_TCP;
 	for (size_t i = 0; i < h->args.n && i < VG_POL_ARGS; i++) {
 		const struct pol_arg *a = &h->args.v[i];
 		struct vg_pol_argdesc *d = &kh->args[kh->nargs++];
 		d->type = vg_type(a);
 		d->src = h->kind == PH_TRACEPOINT ? VG_POL_SRC_ID : (uint8_t)a->index;
+		if (h->xlate_tcp_connect) {
+			/* the sock of tcp_connect: connect's sockaddr (register 1) */
+			d->type = VG_POL_T_SOCKADDR;
+			d->src = 1;
+		}
 		d->size_src = a->size_arg_index > 0 ? (uint8_t)(a->size_arg_index - 1) : VG_POL_SRC_NONE;
 		d->max = VG_POL_STR;
 	}

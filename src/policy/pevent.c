@@ -279,6 +279,24 @@ static void arg_json(struct strbuf *sb, const struct pol_arg *a, const struct ev
 		strbuf_addc(sb, '}');
 		break;
 	}
+	case PT_SOCK: {
+		/* tcp_connect translated: the destination from connect's sockaddr */
+		const uint8_t *b = p->val;
+		uint16_t fam = 0;
+		if (b && p->len >= 2)
+			memcpy(&fam, b, 2);
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (fam == AF_INET && p->len >= 8)
+			inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
+		else if (fam == AF_INET6 && p->len >= 24)
+			inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
+		strbuf_addf(sb, "\"sock_arg\":{\"family\":\"%s\",\"type\":\"SOCK_STREAM\",\"protocol\":\"IPPROTO_TCP\"",
+			    fam == AF_INET6 ? "AF_INET6" : "AF_INET");
+		if (*addr)
+			strbuf_addf(sb, ",\"daddr\":\"%s\",\"dport\":%u", addr, (unsigned)((b[2] << 8) | b[3]));
+		strbuf_addc(sb, '}');
+		break;
+	}
 	case PT_SOCKADDR: {
 		/* SockaddrArgument: family, addr, port (from the user's bytes) */
 		const uint8_t *b = p->val;
@@ -374,7 +392,7 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 		json_cstr(out, h->event);
 	} else {
 		strbuf_adds(out, ",\"function_name\":");
-		json_cstr(out, pol_function_name((int)nr, fn, sizeof(fn)));
+		json_cstr(out, h->xlate_tcp_connect ? "tcp_connect" : pol_function_name((int)nr, fn, sizeof(fn)));
 	}
 	strbuf_adds(out, ",\"args\":[");
 	bool first = true;

@@ -19,7 +19,6 @@
 /* Kernel functions with a known substitute on this kernel (§5.1), not
  * implemented yet: named in the refusal so the user knows the way. */
 static const struct { const char *fn, *sub; } substitutes[] = {
-	{ "tcp_connect", "sock:inet_sock_set_state or cgroup/connect4/6" },
 	{ "tcp_close", "sock:inet_sock_set_state" },
 	{ "tcp_sendmsg", "sys_sendto/sys_sendmsg with an fd argument" },
 	{ "fd_install", "sys_exit of open/openat/openat2/creat/dup*/accept*/socket with fd->path" },
@@ -175,6 +174,8 @@ static void check_sys_arg(struct pol_ctx *c, const struct pol_hook *h, const str
 		pol_err(c, a->pos, "returnCopy %s (needs the sys_exit side)", NOT_YET);
 	if (a->max_data)
 		pol_err(c, a->pos, "maxData %s (arguments are read up to %d bytes)", NOT_YET, VG_POL_STR);
+	if (h->xlate_tcp_connect && a->type == PT_SOCK)
+		return;
 	switch (a->type) {
 	case PT_AUTO:
 		pol_err(c, a->type_pos, "type 'auto' is only valid for tracepoints");
@@ -345,10 +346,30 @@ static void check_argfilter(struct pol_ctx *c, const struct pol_hook *h, struct 
 		return;
 	case PO_SADDR: case PO_NOTSADDR: case PO_DADDR: case PO_NOTDADDR:
 	case PO_SPORT: case PO_NOTSPORT: case PO_DPORT: case PO_NOTDPORT: case PO_FAMILY:
+		if (t == PT_SOCK && h->xlate_tcp_connect) {
+			if (f->op == PO_SADDR || f->op == PO_NOTSADDR || f->op == PO_SPORT || f->op == PO_NOTSPORT) {
+				pol_err(c, f->op_pos,
+					"operator %s on tcp_connect: the local address and port are not known at connect(2) entry, where vigil hooks it",
+					f->op_name);
+				return;
+			}
+			check_net_values(c, f);
+			return;
+		}
 		if (t != PT_SOCKADDR)
 			break;
 		check_net_values(c, f);
 		return;
+	case PO_PROTOCOL:
+		if (t == PT_SOCK && h->xlate_tcp_connect) {
+			/* only TCP sockets reach it: IPPROTO_TCP always holds */
+			for (size_t i = 0; i < f->vals.n; i++)
+				if (strcmp(f->vals.v[i].s, "IPPROTO_TCP") && strcmp(f->vals.v[i].s, "6"))
+					pol_err(c, f->vals.v[i].pos, "tcp_connect sockets are TCP: Protocol %s never matches",
+						f->vals.v[i].s);
+			return;
+		}
+		break;
 	default:
 		break;
 	}
@@ -668,6 +689,24 @@ static void check_hook(struct pol_ctx *c, struct pol_hook *h)
 	case PH_KPROBE:
 		if (!h->call)
 			return;
+		if (!h->syscall && !strcmp(call, "tcp_connect")) {
+			/* §5.1: tcp_connect -> connect(2) of a TCP socket; the sock's
+			 * destination is connect's sockaddr */
+			for (size_t i = 0; i < h->args.n; i++)
+				if (h->args.v[i].type != PT_SOCK || h->args.v[i].index != 0)
+					pol_err(c, h->args.v[i].type_pos,
+						"kprobe tcp_connect (translated to connect(2)) takes one argument, index 0 of type sock");
+			h->xlate_tcp_connect = true;
+			kernel_fn = false;	/* from here on, a connect(2) hook */
+			h->nrs = arena_alloc(&c->ps->a, sizeof(int));
+			h->nrs[0] = policy_syscall_nr("connect");
+			h->nnrs = 1;
+			pol_warn(c, h->call_pos,
+				 "kprobe tcp_connect is translated to connect(2) on TCP sockets: the sock is the destination of connect (its source address and port are not known yet); the TCP handshake has not started when an action runs");
+			if (h->ret || h->has_ret_arg)
+				pol_err(c, h->pos, "return: true on tcp_connect %s", NOT_YET);
+			break;
+		}
 		if (!h->syscall) {
 			for (size_t i = 0; i < sizeof(substitutes) / sizeof(substitutes[0]); i++) {
 				if (!strcmp(substitutes[i].fn, call)) {

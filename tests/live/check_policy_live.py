@@ -460,8 +460,9 @@ def vigil_cgroup_progs():
 
 class NetNs:
     """A network namespace with a veth pair: the host side holds
-    10.199.<k>.1/24 for k in 1, 2; the namespace side 10.199.<k>.2/24, where a
-    TCP server accepts and counts connections per address."""
+    10.199.1.1/24, 10.199.2.1/24 and 198.51.100.1/24 (TEST-NET-2, not a
+    private range); the namespace side the .2 of each, where a TCP server on
+    `port` accepts and counts connections per address."""
 
     def __init__(self, port):
         self.name = "vgpol%d" % os.getpid()
@@ -472,9 +473,9 @@ class NetNs:
         try:
             run("ip", "link", "add", self.host_if, "type", "veth", "peer", "name", self.ns_if)
             run("ip", "link", "set", self.ns_if, "netns", self.name)
-            for k in (1, 2):
-                run("ip", "addr", "add", "10.199.%d.1/24" % k, "dev", self.host_if)
-                run("ip", "netns", "exec", self.name, "ip", "addr", "add", "10.199.%d.2/24" % k, "dev", self.ns_if)
+            for net in ("10.199.1", "10.199.2", "198.51.100"):
+                run("ip", "addr", "add", net + ".1/24", "dev", self.host_if)
+                run("ip", "netns", "exec", self.name, "ip", "addr", "add", net + ".2/24", "dev", self.ns_if)
             run("ip", "link", "set", self.host_if, "up")
             run("ip", "netns", "exec", self.name, "ip", "link", "set", self.ns_if, "up")
             run("ip", "netns", "exec", self.name, "ip", "link", "set", "lo", "up")
@@ -484,7 +485,7 @@ class NetNs:
                     "    s.bind((a,int(sys.argv[1]))); s.listen(16)\n"
                     "    while True:\n"
                     "        c,_=s.accept(); print('accept',a,flush=True); c.close()\n"
-                    "for a in ('10.199.1.2','10.199.2.2'):\n"
+                    "for a in ('10.199.1.2','10.199.2.2','198.51.100.2'):\n"
                     "    threading.Thread(target=serve,args=(a,),daemon=True).start()\n"
                     "print('ready',flush=True); sys.stdin.read()\n")
             self.server = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", code, str(port)],
@@ -723,6 +724,74 @@ def case_fanotify_dies(vigil, tmp):
     print("PASS: with vigil stopped the open waited; once vigil died it was allowed (cat exited 0)")
 
 
+def case_compat_tcp_connect(vigil, tmp):
+    """Upstream tcp-connect-only-private-addrs.yaml (kprobe tcp_connect,
+    NotDAddr private CIDRs, Sigkill), translated to connect(2) on TCP
+    sockets: verbatim in monitor mode (enforcing it would kill any process of
+    the host that connects to a public address), then narrowed to the test's
+    port in enforce mode."""
+    src = os.path.join(COMPAT_DIR, "tetragon", "tcp-connect-only-private-addrs.yaml")
+    if not os.path.exists(src):
+        print("SKIP: no %s" % src)
+        sys.exit(77)
+    with open(src) as f:
+        verbatim = f.read()
+    srv = Server()
+    port = srv.port
+    ns = NetNs(port)
+    v = None
+
+    def daddr(k):
+        return ((k.get("args") or [{}])[0].get("sock_arg") or {}).get("daddr")
+
+    try:
+        v = start_vigil(vigil, verbatim, tmp, ["--policy-mode", "monitor"])
+        if connect_errno("198.51.100.2", port) != 0 or connect_errno("10.199.1.2", port) != 0:
+            raise Fail("in monitor mode both connects must succeed")
+        udp = ("import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+               "s.connect(('198.51.100.2',int(sys.argv[1])))\n")
+        subprocess.run([sys.executable, "-c", udp, str(port)], check=True)
+        ev = wait_event(v, lambda k: k.get("function_name") == "tcp_connect" and daddr(k) == "198.51.100.2",
+                        "tcp_connect to 198.51.100.2")
+        k = ev["process_kprobe"]
+        sa = k["args"][0]["sock_arg"]
+        if sa.get("dport") != port or sa.get("protocol") != "IPPROTO_TCP" or k.get("action") != "KPROBE_ACTION_SIGKILL":
+            raise Fail("event %r" % k)
+        if ev.get("vigil", {}).get("signal_sent") is not False:
+            raise Fail("monitor mode sent the signal: %r" % ev.get("vigil"))
+        time.sleep(0.5)
+        mine = [e["process_kprobe"] for e in kprobe_events(v.out, lambda k: daddr(k) in ("198.51.100.2", "10.199.1.2")
+                                                            and (k["args"][0]["sock_arg"].get("dport") == port))]
+        if len(mine) != 1:
+            raise Fail("%d events for the test's connects, expected 1 (TCP to the public address only): %r" %
+                       (len(mine), mine))
+        v.stop()
+        v = None
+        narrowed = verbatim.replace('      - index: 0\n        operator: "NotDAddr"',
+                                    '      - index: 0\n        operator: "DPort"\n        values:\n        - "%d"\n'
+                                    '      - index: 0\n        operator: "NotDAddr"' % port)
+        if narrowed == verbatim:
+            raise Fail("could not narrow the policy to the test's port")
+        v = start_vigil(vigil, narrowed, tmp)
+        code = ("import socket,sys\ns=socket.socket(); s.settimeout(5)\n"
+                "s.connect((sys.argv[1], int(sys.argv[2]))); print('connected', flush=True)\n")
+        pub = subprocess.run([sys.executable, "-c", code, "198.51.100.2", str(port)], capture_output=True, text=True)
+        priv = subprocess.run([sys.executable, "-c", code, "10.199.1.2", str(port)], capture_output=True, text=True)
+        if pub.returncode != -signal.SIGKILL:
+            raise Fail("connect to 198.51.100.2: exit %d, expected SIGKILL" % pub.returncode)
+        if priv.returncode != 0 or "connected" not in priv.stdout:
+            raise Fail("connect to 10.199.1.2 (private): exit %d %s" % (priv.returncode, priv.stderr))
+        wait_event(v, lambda k: k.get("function_name") == "tcp_connect" and k.get("action") == "KPROBE_ACTION_SIGKILL"
+                   and daddr(k) == "198.51.100.2", "the killed connect")
+    finally:
+        if v:
+            v.stop()
+        ns.close()
+        srv.close()
+    print("PASS: upstream tcp-connect-only-private-addrs.yaml: monitor mode reports the TCP connect to the public "
+          "address only (not the private one, not UDP); narrowed to the test's port, it kills that connect")
+
+
 # ------------------------------------------------------- live add / delete
 
 def ctl(vigil, sock, *args):
@@ -826,11 +895,17 @@ CASES = {
     "open_exec_deny": case_open_exec_deny,
     "fanotify_dies": case_fanotify_dies,
     "live_add_delete": case_live_add_delete,
+    "compat_tcp_connect": case_compat_tcp_connect,
 }
 
 
+COMPAT_DIR = ""
+
+
 def main():
+    global COMPAT_DIR
     vigil, case = sys.argv[1], sys.argv[2]
+    COMPAT_DIR = sys.argv[3] if len(sys.argv) > 3 else ""
     livelib.require_root()
     with tempfile.TemporaryDirectory(prefix="vigil-policy-live-") as tmp:
         try:

@@ -289,6 +289,47 @@ static void test_override_routes(void **state)
 	assert_int_equal(k.sels[0].act[0].err, -13);
 	pol_kernel_free(&k);
 
+	/* kprobe tcp_connect: translated to connect(2), TCP only */
+	diag_list_fini(&dl);
+	diag_list_init(&dl);
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	const char *tcp = HDR
+		"  kprobes:\n"
+		"  - call: \"tcp_connect\"\n"
+		"    syscall: false\n"
+		"    args:\n"
+		"    - index: 0\n"
+		"      type: \"sock\"\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - index: 0\n"
+		"        operator: \"Protocol\"\n"
+		"        values: [\"IPPROTO_TCP\"]\n"
+		"      - index: 0\n"
+		"        operator: \"NotDAddr\"\n"
+		"        values: [\"10.0.0.0/8\"]\n"
+		"      matchActions:\n"
+		"      - action: Sigkill\n";
+	assert_int_equal(load(tcp), 0);
+	assert_non_null(find_diag("kprobe tcp_connect is translated to connect(2) on TCP sockets"));
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_true(k.hooks[0].flags & VG_POL_HF_TCP);
+	assert_int_equal(k.hooks[0].args[0].type, VG_POL_T_SOCKADDR);
+	assert_int_equal(k.hooks[0].args[0].src, 1);
+	assert_int_equal(k.sels[0].nargf, 1);	/* Protocol TCP holds by construction */
+	assert_int_equal(k.sc[42].count, 1);
+	pol_kernel_free(&k);
+	diag_list_fini(&dl);
+	diag_list_init(&dl);
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	char *tcp2 = strdup(tcp);
+	memcpy(strstr(tcp2, "NotDAddr"), "NotSAddr", 8);
+	assert_int_not_equal(load(tcp2), 0);
+	assert_non_null(find_diag("operator NotSAddr on tcp_connect: the local address and port are not known at connect(2) entry"));
+	free(tcp2);
+
 	/* bad values, and network operators on a string */
 	diag_list_fini(&dl);
 	diag_list_init(&dl);
