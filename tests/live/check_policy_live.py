@@ -25,7 +25,24 @@ Cases:
                    file under <dir> kills the writer (the path is resolved in
                    the kernel from the fd), a write elsewhere does not
 
-usage: check_policy_live.py VIGIL CASE
+  connect_deny     sys_connect sockaddr Family AF_INET + DPort <test port> +
+                   NotDAddr 127.0.0.0/8, 10.199.1.0/24, Override argError
+                   -EACCES then -EPERM: connect() to 10.199.2.2 (a netns over
+                   a veth pair) fails with that errno, 127.0.0.1 and
+                   10.199.1.2 connect (cgroup/connect4, detached on exit)
+  open_exec_deny   sys_openat Equal <file> and sys_execve Equal <binary>,
+                   Override: EPERM for them (fanotify), other files and
+                   binaries run; --stats counts the denials
+  fanotify_dies    vigil stopped: an open of a marked file waits; vigil
+                   killed: the open is allowed, nothing hangs
+  live_add_delete  vigil run --policy-socket: vigil policy add block-curl
+                   kills curl, a second policy joins, duplicates / bad files /
+                   unknown names are refused, delete lets curl run again
+  compat_tcp_connect  upstream tcp-connect-only-private-addrs.yaml (kprobe
+                   tcp_connect translated to connect(2)): verbatim in monitor
+                   mode, narrowed to the test's port in enforce mode
+
+usage: check_policy_live.py VIGIL CASE [COMPAT_DIR]
 exit: 0 pass, 1 fail, 77 skip (not root)"""
 import hashlib
 import http.server
