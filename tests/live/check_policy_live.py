@@ -30,6 +30,9 @@ Cases:
                    -EACCES then -EPERM: connect() to 10.199.2.2 (a netns over
                    a veth pair) fails with that errno, 127.0.0.1 and
                    10.199.1.2 connect (cgroup/connect4, detached on exit)
+  net_deny_points  Override on sys_bind (SPort), sys_sendto (DAddr+DPort) and
+                   sys_socket (protocol 136): EADDRINUSE, EACCES and
+                   EPROTONOSUPPORT through cgroup/bind4, sendmsg4, sock_create
   open_exec_deny   sys_openat Equal <file> and sys_execve Equal <binary>,
                    Override: EPERM for them (fanotify), other files and
                    binaries run; --stats counts the denials
@@ -623,6 +626,114 @@ def case_connect_deny(vigil, tmp):
           "connected; the blocked server saw nothing; cgroup programs detached on exit")
 
 
+NET_POINTS = HDR % "deny-points" + """  kprobes:
+  - call: "sys_bind"
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "sockaddr"
+    selectors:
+    - matchArgs:
+      - index: 1
+        operator: "SPort"
+        values:
+        - "%(port)d"
+      matchActions:
+      - action: Override
+        argError: -98
+  - call: "sys_sendto"
+    args:
+    - index: 0
+      type: "int"
+    - index: 4
+      type: "sockaddr"
+    selectors:
+    - matchArgs:
+      - index: 4
+        operator: "DAddr"
+        values:
+        - "127.0.0.1"
+      - index: 4
+        operator: "DPort"
+        values:
+        - "%(port)d"
+      matchActions:
+      - action: Override
+        argError: -13
+  - call: "sys_socket"
+    args:
+    - index: 0
+      type: "int"
+    - index: 1
+      type: "int"
+    - index: 2
+      type: "int"
+    selectors:
+    - matchArgs:
+      - index: 2
+        operator: "Equal"
+        values:
+        - "136"
+      matchActions:
+      - action: Override
+        argError: -93
+"""
+
+
+def case_net_deny_points(vigil, tmp):
+    """bind, sendto (UDP) and socket Override through cgroup/bind4,
+    cgroup/sendmsg4 and cgroup/sock_create, each with its own errno; each
+    policy is narrowed to the test (a free port, UDP-Lite) so that the host's
+    other sockets are untouched."""
+    import errno as E
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    code = r'''
+import socket, sys
+port = int(sys.argv[1])
+def err(f):
+    try:
+        f(); return 0
+    except OSError as e:
+        return e.errno
+def bind(p):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", p)); s.close()
+def send(p):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"x", ("127.0.0.1", p)); s.close()
+def sock(proto):
+    socket.socket(socket.AF_INET, socket.SOCK_DGRAM, proto).close()
+print(err(lambda: bind(port)), err(lambda: bind(port + 1)), err(lambda: send(port)), err(lambda: send(port + 1)),
+      err(lambda: sock(136)), err(lambda: sock(0)))
+'''
+    before = subprocess.run([sys.executable, "-c", code, str(port)], capture_output=True, text=True).stdout.split()
+    if before != ["0"] * 6:
+        raise Fail("without vigil every call must succeed here: %r" % before)
+    v = start_vigil(vigil, NET_POINTS % {"port": port}, tmp)
+    try:
+        progs = " ".join(vigil_cgroup_progs())
+        for name in ("vg_pol_bind4", "vg_pol_sendmsg4", "vg_pol_sock_create"):
+            if name not in progs:
+                raise Fail("%s not attached: %s" % (name, progs))
+        got = subprocess.run([sys.executable, "-c", code, str(port)], capture_output=True, text=True).stdout.split()
+        want = [str(E.EADDRINUSE), "0", str(E.EACCES), "0", str(E.EPROTONOSUPPORT), "0"]
+        if got != want:
+            raise Fail("bind/sendto/socket errnos %r, expected %r (without vigil: %r)" % (got, want, before))
+        for fn in ("__x64_sys_bind", "__x64_sys_sendto", "__x64_sys_socket"):
+            ev = wait_event(v, lambda k: k.get("function_name") == fn and k.get("policy_name") == "deny-points", fn)
+            if not ev.get("vigil", {}).get("override", {}).get("armed"):
+                raise Fail("%s event: %r" % (fn, ev.get("vigil")))
+    finally:
+        v.stop()
+    if vigil_cgroup_progs():
+        raise Fail("cgroup programs left attached")
+    print("PASS: bind -> EADDRINUSE, UDP sendto -> EACCES, socket(UDP-Lite) -> EPROTONOSUPPORT through the cgroup "
+          "deny points; the neighbouring port and protocol work")
+
+
 def open_exec_policy(path, binary, err=-1):
     return HDR % "deny-open-exec" + """  kprobes:
   - call: "sys_openat"
@@ -913,6 +1024,7 @@ CASES = {
     "fanotify_dies": case_fanotify_dies,
     "live_add_delete": case_live_add_delete,
     "compat_tcp_connect": case_compat_tcp_connect,
+    "net_deny_points": case_net_deny_points,
 }
 
 
