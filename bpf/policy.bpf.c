@@ -723,6 +723,20 @@ static long vg_pol_push_step(__u32 a, void *ctx)
 	return 0;
 }
 
+/* The sockaddr argument the hook evaluated, into the pending entry. */
+static __always_inline void vg_pol_guard_fill(struct vg_pol_run *r, struct vg_pol_hook *h, struct vg_pol_pending *p)
+{
+	for (__u32 a = 0; a < VG_POL_ARGS; a++) {
+		if (a >= h->nargs || h->args[a].type != VG_POL_T_SOCKADDR)
+			continue;
+		bpf_probe_read_kernel(p->addr, VG_POL_SOCKADDR_LEN, r->st->str[a]);
+		p->guard = r->st->slen[a] >= 16;
+		if (!p->guard)	/* unreadable: fail closed */
+			p->guard = 2;
+		return;
+	}
+}
+
 static long vg_pol_act_step(__u32 i, void *ctx)
 {
 	struct vg_pol_run *r = ctx;
@@ -770,6 +784,8 @@ static long vg_pol_act_step(__u32 i, void *ctx)
 			.err = act.err < 0 ? -act.err : act.err, .nr = (__u32)r->nr, .ts = bpf_ktime_get_ns(),
 			.hook = VG_VU32(st->cur_hid), .sel = VG_VU32(st->sel_hit),
 		};
+		if (h->flags & VG_POL_HF_GUARD)
+			vg_pol_guard_fill(r, h, &p);
 		if (!bpf_map_update_elem(&vg_pol_pending, &tid, &p, BPF_ANY))
 			VG_VU32(st->flags) |= VG_POL_EF_ARMED;
 		break;
@@ -851,12 +867,21 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 		bpf_loop(nargs > VG_POL_ARGS ? VG_POL_ARGS : nargs, vg_pol_arg_step, r, 0);
 	VG_VU32(st->sel_hit) = VG_POL_NOSEL;
 	__u32 nsel = h->nsel;
-	if (nsel) {
+	if (nsel)
 		bpf_loop(nsel > 5 ? 5 : nsel, vg_pol_sel_step, r, 0);
-		if (VG_VU32(st->sel_hit) == VG_POL_NOSEL)
+	if (!nsel || VG_VU32(st->sel_hit) != VG_POL_NOSEL)
+		vg_pol_fire(r);
+	if ((h->flags & VG_POL_HF_GUARD) && !(VG_VU32(st->flags) & (VG_POL_EF_ARMED | VG_POL_EF_MONITOR | VG_POL_EF_PROTECTED))) {
+		/* allowed: the deny point still checks the address it gets is
+		 * the one evaluated here (an armed entry is never replaced) */
+		h = vg_pol_cur_hook(r);
+		if (!h)
 			return 0;
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct vg_pol_pending p = { .nr = (__u32)r->nr, .ts = bpf_ktime_get_ns(), .hook = hid, .sel = VG_POL_NOSEL };
+		vg_pol_guard_fill(r, h, &p);
+		bpf_map_update_elem(&vg_pol_pending, &tid, &p, BPF_NOEXIST);
 	}
-	vg_pol_fire(r);
 	return 0;
 }
 
@@ -898,7 +923,26 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 /* Consume the Override armed by syscall nr1 or nr2 of this thread: 0 (deny,
  * with its errno through bpf_set_retval) or 1 (allow). Attached to the root
  * cgroup only when a loaded policy routes an Override here. */
-static __always_inline int vg_pol_deny_point(__u32 nr1, __u32 nr2)
+/* Does the address the kernel copied (ctx) equal the sockaddr evaluated at
+ * sys_enter? 1 yes, 0 no. */
+static __always_inline int vg_pol_same_addr(struct bpf_sock_addr *ctx, const __u8 *a, int v6)
+{
+	__u16 fam = *(const __u16 *)a, port = *(const __u16 *)(a + 2);
+	if (fam != ctx->user_family || port != (__u16)ctx->user_port)
+		return 0;
+	if (!v6)
+		return *(const __u32 *)(a + 4) == ctx->user_ip4;
+	return *(const __u32 *)(a + 8) == ctx->user_ip6[0] && *(const __u32 *)(a + 12) == ctx->user_ip6[1] &&
+	       *(const __u32 *)(a + 16) == ctx->user_ip6[2] && *(const __u32 *)(a + 20) == ctx->user_ip6[3];
+}
+
+/* Consume the entry armed by syscall nr1 or nr2 of this thread: 0 (deny,
+ * with its errno through bpf_set_retval) or 1 (allow). With an address
+ * context (sa), a guarded entry whose address differs from the one the
+ * kernel copied is denied with EPERM: the user's sockaddr changed after
+ * sys_enter read it. Attached to the root cgroup only when a loaded policy
+ * routes an Override here. */
+static __always_inline int vg_pol_deny_point(struct bpf_sock_addr *sa, int v6, __u32 nr1, __u32 nr2)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct vg_pol_pending *p = bpf_map_lookup_elem(&vg_pol_pending, &tid);
@@ -907,8 +951,15 @@ static __always_inline int vg_pol_deny_point(__u32 nr1, __u32 nr2)
 	__u32 nr = p->nr;
 	int err = p->err;
 	__u64 age = bpf_ktime_get_ns() - p->ts;
+	int changed = 0;
+	if (sa && p->guard)
+		changed = p->guard != 1 || !vg_pol_same_addr(sa, p->addr, v6);
 	bpf_map_delete_elem(&vg_pol_pending, &tid);
 	if ((nr != nr1 && nr != nr2) || age > VG_POL_PENDING_TTL_NS)
+		return 1;
+	if (changed)
+		err = 1;	/* EPERM: fail closed */
+	else if (!err)
 		return 1;
 	struct vg_pol_counters *c = vg_pol_cnt();
 	if (c)
@@ -921,43 +972,43 @@ static __always_inline int vg_pol_deny_point(__u32 nr1, __u32 nr2)
 SEC("cgroup/connect4")
 int vg_pol_connect4(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(42, 42);
+	return vg_pol_deny_point(ctx, 0, 42, 42);
 }
 
 SEC("cgroup/connect6")
 int vg_pol_connect6(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(42, 42);
+	return vg_pol_deny_point(ctx, 1, 42, 42);
 }
 
 SEC("cgroup/bind4")
 int vg_pol_bind4(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(49, 49);
+	return vg_pol_deny_point(ctx, 0, 49, 49);
 }
 
 SEC("cgroup/bind6")
 int vg_pol_bind6(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(49, 49);
+	return vg_pol_deny_point(ctx, 1, 49, 49);
 }
 
 SEC("cgroup/sendmsg4")
 int vg_pol_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(44, 46);
+	return vg_pol_deny_point(ctx, 0, 44, 46);
 }
 
 SEC("cgroup/sendmsg6")
 int vg_pol_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	return vg_pol_deny_point(44, 46);
+	return vg_pol_deny_point(ctx, 1, 44, 46);
 }
 
 SEC("cgroup/sock_create")
 int vg_pol_sock_create(struct bpf_sock *ctx)
 {
-	return vg_pol_deny_point(41, 41);
+	return vg_pol_deny_point(NULL, 0, 41, 41);
 }
 
 /* ---- matchBinaries: the sets of each process's executable ---- */

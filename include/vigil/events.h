@@ -688,6 +688,7 @@ enum vg_pol_hook_flags {
 	VG_POL_HF_MONITOR = 1 << 0,	/* policy-mode monitor: signals are not sent */
 	VG_POL_HF_TRACEPOINT = 1 << 1,	/* a raw_syscalls tracepoint hook */
 	VG_POL_HF_TCP = 1 << 2,		/* only calls on a TCP socket (fd in register 0): tcp_connect translated */
+	VG_POL_HF_GUARD = 1 << 3,	/* record the sockaddr evaluated for the socket deny point */
 };
 
 enum vg_pol_pid_flags {
@@ -837,17 +838,22 @@ enum vg_pol_ev_flags {
  * armed (a call that failed before its deny point), and a deny point only
  * honours an entry armed by its own syscall (nr) less than
  * VG_POL_PENDING_TTL_NS ago. */
+/* Socket deny points also close the TOCTOU window of the user's sockaddr:
+ * a hook flagged VG_POL_HF_GUARD records the sockaddr it evaluated (guard),
+ * with err 0 when no Override fired; the cgroup program denies with EPERM
+ * when the address the kernel copied differs from it. */
 #define VG_POL_PENDING_TTL_NS 1000000000ull
-struct vg_pol_pending {
-	__s32 err;		/* positive errno */
-	__u32 nr;		/* the syscall that armed it */
-	__u64 ts;		/* bpf_ktime_get_ns() at sys_enter */
-	__u32 hook, sel;
-};
-
 /* A sockaddr argument as the event carries it (VG_POL_T_SOCKADDR): the
  * first bytes of the user's struct sockaddr (family, port, address). */
 #define VG_POL_SOCKADDR_LEN 28
+struct vg_pol_pending {
+	__s32 err;		/* positive errno; 0: allowed, guard only */
+	__u32 nr;		/* the syscall that armed it */
+	__u64 ts;		/* bpf_ktime_get_ns() at sys_enter */
+	__u32 hook, sel;
+	__u32 guard;		/* addr holds the sockaddr evaluated */
+	__u8 addr[VG_POL_SOCKADDR_LEN];
+};
 
 /* VG_EV_POLICY_E parameters: hook (u32), selector (u32, 0xffffffff when the
  * hook has none), action (u32, the last one run), flags (u32), sig (u32),

@@ -405,6 +405,18 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		kh->flags |= VG_POL_HF_TRACEPOINT;
 	if (h->xlate_tcp_connect)
 		kh->flags |= VG_POL_HF_TCP;
+	/* an Override routed to a socket deny point: the deny point checks the
+	 * address it gets is the one evaluated (VG_POL_HF_GUARD) */
+	bool ovr = false, sa = false, sock_route = false;
+	for (size_t i = 0; i < h->sels.n; i++)
+		for (size_t a = 0; a < h->sels.v[i].actions.n; a++)
+			ovr |= h->sels.v[i].actions.v[a].type == PA_OVERRIDE;
+	for (size_t i = 0; i < h->args.n; i++)
+		sa |= h->args.v[i].type == PT_SOCKADDR || (h->xlate_tcp_connect && h->args.v[i].type == PT_SOCK);
+	for (size_t i = 0; i < h->nnrs; i++)
+		sock_route |= (pol_route_of(h->nrs[i]) & (POL_ROUTE_CONNECT | POL_ROUTE_BIND | POL_ROUTE_SENDMSG)) != 0;
+	if (ovr && sa && sock_route && !(kh->flags & VG_POL_HF_MONITOR))
+		kh->flags |= VG_POL_HF_GUARD;
 	for (size_t i = 0; i < h->args.n && i < VG_POL_ARGS; i++) {
 		const struct pol_arg *a = &h->args.v[i];
 		struct vg_pol_argdesc *d = &kh->args[kh->nargs++];

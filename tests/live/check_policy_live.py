@@ -29,7 +29,9 @@ Cases:
                    NotDAddr 127.0.0.0/8, 10.199.1.0/24, Override argError
                    -EACCES then -EPERM: connect() to 10.199.2.2 (a netns over
                    a veth pair) fails with that errno, 127.0.0.1 and
-                   10.199.1.2 connect (cgroup/connect4, detached on exit)
+                   10.199.1.2 connect (cgroup/connect4, detached on exit);
+                   IPv6 passes the address check; a sockaddr sys_enter
+                   cannot read is denied (EPERM, fail closed)
   net_deny_points  Override on sys_bind (SPort), sys_sendto (DAddr+DPort) and
                    sys_socket (protocol 136): EADDRINUSE, EACCES and
                    EPROTONOSUPPORT through cgroup/bind4, sendmsg4, sock_create
@@ -531,9 +533,33 @@ class NetNs:
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True)
 
 
+UNTOUCHED_CONNECT = r'''
+import ctypes, mmap, os, socket, struct, sys, tempfile
+# the sockaddr lives in a file mapping no one has touched yet: the kernel's
+# copy faults it in, a BPF read at sys_enter cannot (no page-table entry)
+port = int(sys.argv[2])
+with tempfile.NamedTemporaryFile() as f:
+    sa = struct.pack("=H", socket.AF_INET) + struct.pack("!H", port) + socket.inet_aton(sys.argv[1])
+    f.write(sa + b"\0" * (4096 - len(sa)))
+    f.flush()
+    m = mmap.mmap(f.fileno(), 4096, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_WRITE)
+    addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    libc = ctypes.CDLL(None, use_errno=True)
+    s = socket.socket()
+    print(0 if libc.connect(s.fileno(), ctypes.c_void_p(addr), 16) == 0 else ctypes.get_errno())
+'''
+
+
+def untouched_connect_errno(addr, port):
+    p = subprocess.run([sys.executable, "-c", UNTOUCHED_CONNECT, addr, str(port)], capture_output=True, text=True,
+                       timeout=30)
+    return int(p.stdout.strip() or -1)
+
+
 def connect_errno(addr, port):
     """0 when a TCP connect to addr:port succeeds, else its errno."""
-    code = ("import socket,sys\ns=socket.socket(); s.settimeout(5)\n"
+    code = ("import socket,sys\ns=socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)\n"
+            "s.settimeout(5)\n"
             "try:\n    s.connect((sys.argv[1], int(sys.argv[2]))); print(0)\n"
             "except OSError as e:\n    print(e.errno)\n")
     p = subprocess.run([sys.executable, "-c", code, addr, str(port)], capture_output=True, text=True, timeout=30)
@@ -581,6 +607,8 @@ def case_connect_deny(vigil, tmp):
         for a in ("10.199.1.2", "10.199.2.2"):
             if connect_errno(a, port) != 0:
                 raise Fail("without vigil, %s:%d in the test's namespace does not answer" % (a, port))
+        if untouched_connect_errno("127.0.0.1", port) != 0:
+            raise Fail("without vigil, a connect from an untouched page must succeed")
         time.sleep(0.3)
         before = list(ns.accepts)
         for err in (E.EACCES, E.EPERM):
@@ -592,6 +620,19 @@ def case_connect_deny(vigil, tmp):
             blocked = connect_errno("10.199.2.2", port)
             if lo != 0 or ok != 0:
                 raise Fail("allowed addresses must connect: 127.0.0.1 -> %d, 10.199.1.2 -> %d" % (lo, ok))
+            # IPv6 is not in the selector: the deny point compares the address
+            # the kernel copied with the one evaluated (guard) and lets it
+            # through; nothing listens there, so the kernel refuses it
+            # a sockaddr sys_enter cannot read is denied (EPERM) even to an
+            # allowed address: the deny point fails closed
+            un = untouched_connect_errno("127.0.0.1", port)
+            if un != E.EPERM:
+                raise Fail("connect to 127.0.0.1 from a page sys_enter cannot read: %s, expected EPERM (fail closed)"
+                           % E.errorcode.get(un, un))
+            v6 = connect_errno("::1", port)
+            if v6 != E.ECONNREFUSED:
+                raise Fail("connect to [::1]:%d: %s, expected ECONNREFUSED (not denied)" %
+                           (port, E.errorcode.get(v6, v6)))
             if blocked != err:
                 raise Fail("connect to 10.199.2.2 failed with %s, expected %s (argError -%d)" %
                            (E.errorcode.get(blocked, blocked), E.errorcode[err], err))
