@@ -871,6 +871,18 @@ def case_fanotify_dies(vigil, tmp):
     opener = None
     try:
         v.p.send_signal(signal.SIGSTOP)
+        # every thread of vigil stopped (the responder included) before the open
+        deadline = time.monotonic() + 10
+        while True:
+            states = []
+            for t in os.listdir("/proc/%d/task" % v.p.pid):
+                with open("/proc/%d/task/%s/stat" % (v.p.pid, t)) as f:
+                    states.append(f.read().rsplit(")", 1)[1].split()[0])
+            if all(st == "T" for st in states):
+                break
+            if time.monotonic() > deadline:
+                raise Fail("vigil's threads did not stop: %r" % states)
+            time.sleep(0.05)
         opener = subprocess.Popen(["/usr/bin/cat", target], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         time.sleep(1.0)
         if opener.poll() is not None:
