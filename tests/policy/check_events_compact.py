@@ -2,7 +2,8 @@
 """check_events_compact.py - `vigil events` over recorded Tetragon JSON
 events: events/recorded.jsonl holds the policy events a live `vigil run
 --policy` wrote (a write through an fd, an openat Override, an unlinkat, a
-raw_syscalls tracepoint, the seed's execve Sigkill, a connect Override) and
+raw_syscalls tracepoint, the seed's execve Sigkill, a connect Override, a
+tcp_connect translated to connect(2)) and
 Tetragon process_exec/process_exit events (spec §2.2), plus a line that is
 not an event. `-o compact` must print events/recorded.compact line for line
 (Tetragon's compact format, spec §2.3); `-o json` (and no -o) pass the
