@@ -43,6 +43,37 @@ void live_policy_prepare(struct vigil_bpf *skel, const struct pol_kernel *k, int
 	live_deny_prepare(skel, k);
 }
 
+static void cidr_key(const struct pol_kcidr *c, struct vg_pol_cidr_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = 64 + c->bits;
+	key->set = htonl(c->set);
+	key->family = htonl(c->family);
+	memcpy(key->addr, c->addr, sizeof(key->addr));
+}
+
+/* The key of an Equal string: the short map's (*lk NULL) or a long one
+ * allocated in *lk. Returns the map to use. */
+static int str_key(struct vigil_bpf *skel, const struct pol_kstr *s, struct vg_pol_skey_short *sk,
+		   struct vg_pol_skey_long **lk)
+{
+	if (s->len < VG_POL_STR_SHORT) {
+		memset(sk, 0, sizeof(*sk));
+		sk->set = s->set;
+		sk->len = s->len;
+		memcpy(sk->s, s->s, s->len);
+		*lk = NULL;
+		return bpf_map__fd(skel->maps.vg_pol_str_short);
+	}
+	*lk = calloc(1, sizeof(**lk));
+	if (!*lk)
+		return -1;
+	(*lk)->set = s->set;
+	(*lk)->len = s->len;
+	memcpy((*lk)->s, s->s, s->len);
+	return bpf_map__fd(skel->maps.vg_pol_str_long);
+}
+
 static int upd(int fd, const void *key, const void *val, const char *what, char *err, size_t errlen)
 {
 	if (bpf_map_update_elem(fd, key, val, BPF_ANY)) {
@@ -126,24 +157,13 @@ int live_policy_install(struct vigil_bpf *skel, const struct pol_kernel *k, char
 	}
 	uint8_t one = 1;
 	for (size_t i = 0; i < k->nstrs; i++) {
-		const struct pol_kstr *s = &k->strs[i];
-		if (s->len < VG_POL_STR_SHORT) {
-			struct vg_pol_skey_short key;
-			memset(&key, 0, sizeof(key));
-			key.set = s->set;
-			key.len = s->len;
-			memcpy(key.s, s->s, s->len);
-			rc = upd(bpf_map__fd(skel->maps.vg_pol_str_short), &key, &one, "strings", err, errlen);
-		} else {
-			struct vg_pol_skey_long *key = calloc(1, sizeof(*key));
-			if (!key)
-				return -ENOMEM;
-			key->set = s->set;
-			key->len = s->len;
-			memcpy(key->s, s->s, s->len);
-			rc = upd(bpf_map__fd(skel->maps.vg_pol_str_long), key, &one, "strings", err, errlen);
-			free(key);
-		}
+		struct vg_pol_skey_short sk;
+		struct vg_pol_skey_long *lk;
+		int m = str_key(skel, &k->strs[i], &sk, &lk);
+		if (m < 0)
+			return -ENOMEM;
+		rc = upd(m, lk ? (void *)lk : (void *)&sk, &one, "strings", err, errlen);
+		free(lk);
 		if (rc)
 			return rc;
 	}
@@ -208,13 +228,8 @@ int live_policy_install(struct vigil_bpf *skel, const struct pol_kernel *k, char
 	}
 	fd = bpf_map__fd(skel->maps.vg_pol_cidr);
 	for (size_t i = 0; i < k->ncidrs; i++) {
-		const struct pol_kcidr *c = &k->cidrs[i];
 		struct vg_pol_cidr_key key;
-		memset(&key, 0, sizeof(key));
-		key.prefixlen = 64 + c->bits;
-		key.set = htonl(c->set);
-		key.family = htonl(c->family);
-		memcpy(key.addr, c->addr, sizeof(key.addr));
+		cidr_key(&k->cidrs[i], &key);
 		if ((rc = upd(fd, &key, &one, "address sets", err, errlen)))
 			return rc;
 	}
@@ -260,37 +275,20 @@ void live_policy_uninstall(struct vigil_bpf *skel, const struct pol_kernel *k, c
 	skel->bss->vg_pol_follow_mask = now ? now->follow_mask : 0;
 	skel->bss->vg_pol_routed = now && now->routes;
 	for (size_t i = 0; i < k->nstrs; i++) {
-		const struct pol_kstr *s = &k->strs[i];
-		if (s->len < VG_POL_STR_SHORT) {
-			struct vg_pol_skey_short key;
-			memset(&key, 0, sizeof(key));
-			key.set = s->set;
-			key.len = s->len;
-			memcpy(key.s, s->s, s->len);
-			bpf_map_delete_elem(bpf_map__fd(skel->maps.vg_pol_str_short), &key);
-		} else {
-			struct vg_pol_skey_long *key = calloc(1, sizeof(*key));
-			if (!key)
-				continue;
-			key->set = s->set;
-			key->len = s->len;
-			memcpy(key->s, s->s, s->len);
-			bpf_map_delete_elem(bpf_map__fd(skel->maps.vg_pol_str_long), key);
-			free(key);
-		}
+		struct vg_pol_skey_short sk;
+		struct vg_pol_skey_long *lk;
+		int m = str_key(skel, &k->strs[i], &sk, &lk);
+		if (m >= 0)
+			bpf_map_delete_elem(m, lk ? (void *)lk : (void *)&sk);
+		free(lk);
 	}
 	for (size_t i = 0; i < k->nints; i++) {
 		struct vg_pol_ikey key = { .set = k->ints[i].set, .v = k->ints[i].v };
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.vg_pol_ints), &key);
 	}
 	for (size_t i = 0; i < k->ncidrs; i++) {
-		const struct pol_kcidr *c = &k->cidrs[i];
 		struct vg_pol_cidr_key key;
-		memset(&key, 0, sizeof(key));
-		key.prefixlen = 64 + c->bits;
-		key.set = htonl(c->set);
-		key.family = htonl(c->family);
-		memcpy(key.addr, c->addr, sizeof(key.addr));
+		cidr_key(&k->cidrs[i], &key);
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.vg_pol_cidr), &key);
 	}
 	for (size_t i = 0; i < k->nlpms; i++)

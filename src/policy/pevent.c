@@ -279,8 +279,9 @@ static void arg_json(struct strbuf *sb, const struct pol_arg *a, const struct ev
 		strbuf_addc(sb, '}');
 		break;
 	}
-	case PT_SOCK: {
-		/* tcp_connect translated: the destination from connect's sockaddr */
+	case PT_SOCK: case PT_SOCKADDR: {
+		/* the user's sockaddr bytes: family, port, address (PT_SOCK: the
+		 * destination of connect, tcp_connect translated) */
 		const uint8_t *b = p->val;
 		uint16_t fam = 0;
 		if (b && p->len >= 2)
@@ -290,29 +291,19 @@ static void arg_json(struct strbuf *sb, const struct pol_arg *a, const struct ev
 			inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
 		else if (fam == AF_INET6 && p->len >= 24)
 			inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
-		strbuf_addf(sb, "\"sock_arg\":{\"family\":\"%s\",\"type\":\"SOCK_STREAM\",\"protocol\":\"IPPROTO_TCP\"",
-			    fam == AF_INET6 ? "AF_INET6" : "AF_INET");
-		if (*addr)
-			strbuf_addf(sb, ",\"daddr\":\"%s\",\"dport\":%u", addr, (unsigned)((b[2] << 8) | b[3]));
-		strbuf_addc(sb, '}');
-		break;
-	}
-	case PT_SOCKADDR: {
-		/* SockaddrArgument: family, addr, port (from the user's bytes) */
-		const uint8_t *b = p->val;
-		uint16_t fam = 0;
-		if (b && p->len >= 2)
-			memcpy(&fam, b, 2);
-		strbuf_adds(sb, "\"sockaddr_arg\":{");
-		char addr[INET6_ADDRSTRLEN] = "";
-		if (fam == AF_INET && p->len >= 8)
-			inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
-		else if (fam == AF_INET6 && p->len >= 24)
-			inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
-		strbuf_addf(sb, "\"family\":\"%s\"", fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6"
-					      : fam == AF_UNIX ? "AF_UNIX" : "AF_UNSPEC");
-		if (*addr)
-			strbuf_addf(sb, ",\"addr\":\"%s\",\"port\":%u", addr, (unsigned)((b[2] << 8) | b[3]));
+		unsigned port = *addr ? (unsigned)((b[2] << 8) | b[3]) : 0;
+		const char *fname = fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6" : fam == AF_UNIX ? "AF_UNIX"
+												     : "AF_UNSPEC";
+		if (a->type == PT_SOCK) {
+			strbuf_addf(sb, "\"sock_arg\":{\"family\":\"%s\",\"type\":\"SOCK_STREAM\",\"protocol\":\"IPPROTO_TCP\"",
+				    fname);
+			if (*addr)
+				strbuf_addf(sb, ",\"daddr\":\"%s\",\"dport\":%u", addr, port);
+		} else {
+			strbuf_addf(sb, "\"sockaddr_arg\":{\"family\":\"%s\"", fname);
+			if (*addr)
+				strbuf_addf(sb, ",\"addr\":\"%s\",\"port\":%u", addr, port);
+		}
 		strbuf_addc(sb, '}');
 		break;
 	}
