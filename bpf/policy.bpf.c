@@ -936,6 +936,49 @@ static __always_inline int vg_pol_same_addr(struct bpf_sock_addr *ctx, const __u
 	       *(const __u32 *)(a + 16) == ctx->user_ip6[2] && *(const __u32 *)(a + 20) == ctx->user_ip6[3];
 }
 
+/* The event of a call a socket deny point denied on its own (the address
+ * changed after sys_enter or could not be read there): hook `hid`, no
+ * selector, Override, the address the kernel copied as its sockaddr. */
+static __always_inline void vg_pol_guard_event(struct bpf_sock_addr *sa, int v6, __u32 hid, __u32 nr)
+{
+	struct vg_pol_hook *h = bpf_map_lookup_elem(&vg_pol_hooks, &hid);
+	if (!h)
+		return;
+	__u8 buf[VG_POL_SOCKADDR_LEN] = {};
+	*(__u16 *)buf = (__u16)sa->user_family;
+	*(__u16 *)(buf + 2) = (__u16)sa->user_port;
+	if (v6) {
+		*(__u32 *)(buf + 8) = sa->user_ip6[0];
+		*(__u32 *)(buf + 12) = sa->user_ip6[1];
+		*(__u32 *)(buf + 16) = sa->user_ip6[2];
+		*(__u32 *)(buf + 20) = sa->user_ip6[3];
+	} else {
+		*(__u32 *)(buf + 4) = sa->user_ip4;
+	}
+	__u32 pos = VG_POL_ARGS;
+	for (__u32 a = 0; a < VG_POL_ARGS; a++)
+		if (a < h->nargs && h->args[a].type == VG_POL_T_SOCKADDR && pos == VG_POL_ARGS)
+			pos = a;
+	struct vg_ev e;
+	if (vg_ev_begin(&e, VG_SLOT_POLICY, VG_EV_POLICY_E, VG_POL_EV_NPARAMS))
+		return;
+	vg_push_u32(&e, hid);
+	vg_push_u32(&e, VG_POL_NOSEL);
+	vg_push_u32(&e, VG_POL_A_OVERRIDE);
+	vg_push_u32(&e, VG_POL_EF_DENIED | VG_POL_EF_ADDR_CHANGED);
+	vg_push_u32(&e, 0);
+	vg_push_u32(&e, nr);
+	vg_push_s64(&e, bpf_get_current_pid_tgid() >> 32);
+	vg_push_s64(&e, -1);
+	for (__u32 a = 0; a < VG_POL_ARGS; a++) {
+		if (a == pos)
+			vg_push_kbuf(&e, buf, v6 ? VG_POL_SOCKADDR_LEN : 16);
+		else
+			vg_push_empty(&e);
+	}
+	vg_ev_submit(&e);
+}
+
 /* Consume the entry armed by syscall nr1 or nr2 of this thread: 0 (deny,
  * with its errno through bpf_set_retval) or 1 (allow). With an address
  * context (sa), a guarded entry whose address differs from the one the
@@ -948,7 +991,7 @@ static __always_inline int vg_pol_deny_point(struct bpf_sock_addr *sa, int v6, _
 	struct vg_pol_pending *p = bpf_map_lookup_elem(&vg_pol_pending, &tid);
 	if (!p)
 		return 1;
-	__u32 nr = p->nr;
+	__u32 nr = p->nr, hid = p->hook;
 	int err = p->err;
 	__u64 age = bpf_ktime_get_ns() - p->ts;
 	int changed = 0;
@@ -957,10 +1000,12 @@ static __always_inline int vg_pol_deny_point(struct bpf_sock_addr *sa, int v6, _
 	bpf_map_delete_elem(&vg_pol_pending, &tid);
 	if ((nr != nr1 && nr != nr2) || age > VG_POL_PENDING_TTL_NS)
 		return 1;
-	if (changed)
+	if (changed) {
 		err = 1;	/* EPERM: fail closed */
-	else if (!err)
+		vg_pol_guard_event(sa, v6, hid, nr);
+	} else if (!err) {
 		return 1;
+	}
 	struct vg_pol_counters *c = vg_pol_cnt();
 	if (c)
 		c->n_denied++;

@@ -823,6 +823,8 @@ enum vg_pol_ev_flags {
 	VG_POL_EF_TRUNCATED = 1 << 4,	/* an argument was cut */
 	VG_POL_EF_DENIED = 1 << 5,	/* the call was denied at a deny point */
 	VG_POL_EF_ARMED = 1 << 6,	/* Override: its deny point was armed (vg_pol_pending) */
+	VG_POL_EF_ADDR_CHANGED = 1 << 7,	/* denied by a socket deny point: the sockaddr changed
+						 * after sys_enter, or sys_enter could not read it */
 };
 
 /* Override routed to a deny point (spec §5.3). When the sys_enter program

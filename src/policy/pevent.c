@@ -442,7 +442,11 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 		json_cstr(out, dp);
 		strbuf_addf(out, ",\"errno\":%d,\"errno_name\":", -en);
 		json_cstr(out, strerrorname_np(en) ? strerrorname_np(en) : "?");
-		strbuf_addf(out, ",\"armed\":%s", (flags & VG_POL_EF_ARMED) ? "true" : "false");
+		if (flags & VG_POL_EF_ADDR_CHANGED)
+			strbuf_adds(out, ",\"denied\":true,\"denied_because\":\"the sockaddr changed after syscall entry, "
+					 "or syscall entry could not read it (fail closed)\"");
+		else
+			strbuf_addf(out, ",\"armed\":%s", (flags & VG_POL_EF_ARMED) ? "true" : "false");
 		if (flags & VG_POL_EF_MONITOR)
 			strbuf_adds(out, ",\"not_armed_because\":\"policy-mode monitor\"");
 		else if (flags & VG_POL_EF_PROTECTED)

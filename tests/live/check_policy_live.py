@@ -629,6 +629,10 @@ def case_connect_deny(vigil, tmp):
             if un != E.EPERM:
                 raise Fail("connect to 127.0.0.1 from a page sys_enter cannot read: %s, expected EPERM (fail closed)"
                            % E.errorcode.get(un, un))
+            gev = v.wait_for(lambda lines: [e for e in events(lines) if
+                                            e.get("vigil", {}).get("override", {}).get("denied_because")], EVENT_TIMEOUT)
+            if not gev or gev[0]["process_kprobe"]["args"][1].get("sockaddr_arg", {}).get("addr") != "127.0.0.1":
+                raise Fail("no event for the fail-closed denial: %r" % (gev,))
             v6 = connect_errno("::1", port)
             if v6 != E.ECONNREFUSED:
                 raise Fail("connect to [::1]:%d: %s, expected ECONNREFUSED (not denied)" %
