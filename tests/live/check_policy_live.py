@@ -324,10 +324,7 @@ def case_monitor(vigil, tmp):
     print("PASS: monitor mode: curl ran, the event reports SIGKILL not sent")
 
 
-def case_match_binaries(vigil, tmp):
-    if not os.path.exists("/usr/bin/bash") or not os.path.exists("/usr/bin/dash"):
-        raise Fail("bash and dash are needed")
-    pol = HDR % "bash-no-true" + """  kprobes:
+BASH_NO_TRUE = HDR % "bash-no-true" + """  kprobes:
   - call: "sys_execve"
     args:
     - index: 0
@@ -345,6 +342,12 @@ def case_match_binaries(vigil, tmp):
       matchActions:
       - action: Sigkill
 """
+
+
+def case_match_binaries(vigil, tmp):
+    if not os.path.exists("/usr/bin/bash") or not os.path.exists("/usr/bin/dash"):
+        raise Fail("bash and dash are needed")
+    pol = BASH_NO_TRUE
     v = start_vigil(vigil, pol, tmp)
     try:
         # bash forks a child (binary /usr/bin/bash, inherited) that execs true
@@ -1054,6 +1057,26 @@ def case_live_add_delete(vigil, tmp):
         lst = ctl(vigil, sock, "list").stdout.split()
         if "block-curl" in lst or "deny-open-exec" in lst:
             raise Fail("policy list after deletes: %r" % lst)
+        # matchBinaries sets survive the swaps: each change moves the tables
+        # (and the binary bits) to the other generation
+        bt = os.path.join(tmp, "bash-no-true.yaml")
+        with open(bt, "w") as f:
+            f.write(BASH_NO_TRUE)
+
+        def true_status():
+            pb = subprocess.run(["/usr/bin/bash", "-c", "/usr/bin/true; echo status=$?"], capture_output=True, text=True)
+            pd = subprocess.run(["/usr/bin/dash", "-c", "/usr/bin/true; echo status=$?"], capture_output=True, text=True)
+            return status_of(pb.stdout), status_of(pd.stdout)
+        steps = [("add", bt, (137, 0)), ("add", files["deny-open.yaml"], (137, 0)), ("delete", "deny-open-exec", (137, 0)),
+                 ("delete", "bash-no-true", (0, 0)), ("add", bt, (137, 0)), ("delete", "bash-no-true", (0, 0))]
+        for verb, arg, want in steps:
+            p = ctl(vigil, sock, verb, arg)
+            if p.returncode != 0:
+                raise Fail("policy %s %s: %s" % (verb, arg, p.stderr))
+            got = true_status()
+            if got != want:
+                raise Fail("after policy %s %s: bash's and dash's /usr/bin/true exited %r, expected %r" %
+                           (verb, arg, got, want))
         time.sleep(0.3)
         if srv.requests != ["/before", "/deleted"]:
             raise Fail("the server saw %r, expected /before and /deleted only" % srv.requests)
