@@ -14,7 +14,9 @@ CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed only when missing);
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
-# backends' libraries and the servers their tests start on loopback.
+# backends' libraries and the servers their tests start on loopback; curl
+# (the seed's block-curl policy) and iproute2 (the netns and veth of the
+# connect-deny tests) for the TracingPolicy live tests.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
@@ -23,7 +25,8 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	nats-server mosquitto mosquitto-clients rsyslog \
 	dpkg-dev systemd groff-base man-db bash-completion \
 	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
-	golang-github-xeipuuv-gojsonschema-dev nodejs
+	golang-github-xeipuuv-gojsonschema-dev nodejs \
+	curl iproute2
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
 

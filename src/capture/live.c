@@ -56,6 +56,8 @@ unsigned live_wanted_count(const struct live *l) { (void)l; return 0; }
 int live_next(struct live *l, struct event *ev, int timeout_ms) { (void)l; (void)ev; (void)timeout_ms; return -ENOTSUP; }
 void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0, sizeof(*s)); }
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out) { (void)l; memset(out, 0, sizeof(*out)); }
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen) { (void)l; (void)next; (void)cur; snprintf(err, errlen, "no BPF probe"); return -ENOTSUP; }
 
 #else
 
@@ -99,6 +101,8 @@ struct live {
 	uint8_t wanted[VG_SYSCALL_MAX];
 	uint8_t has_prog[VG_SYSCALL_MAX];
 	struct live_stats us;		/* user-space counters */
+	struct live_deny *deny;		/* Override's deny points, NULL without */
+	unsigned long long denied_before;	/* ... denied by the ones replaced */
 };
 
 /* Syscalls the state engine always needs (Falco's base set, as events). */
@@ -359,6 +363,10 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 		errno = -rc;
 		goto fail;
 	}
+	if (o && o->policy && (rc = live_deny_start(l->skel, o->policy, &l->deny, err, errlen))) {
+		errno = -rc;
+		goto fail;
+	}
 	return l;
 fail:
 	rc = errno ? errno : EINVAL;
@@ -371,6 +379,7 @@ void live_close(struct live *l)
 {
 	if (!l)
 		return;
+	live_deny_stop(l->deny);
 	if (l->skel)
 		vigil_bpf__destroy(l->skel);
 	for (int c = 0; l->rings && c < l->ncpu; c++)
@@ -496,9 +505,38 @@ void live_get_stats(struct live *l, struct live_stats *s)
 	}
 }
 
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen)
+{
+	if (cur && next->gen == cur->gen) {
+		snprintf(err, errlen, "the new policies were compiled for the generation in force");
+		return -EINVAL;
+	}
+	int rc = live_policy_install(l->skel, next, err, errlen);
+	struct live_deny *d = NULL;
+	if (!rc)
+		rc = live_deny_start(l->skel, next, &d, err, errlen);
+	if (rc) {
+		live_deny_stop(d);
+		live_policy_uninstall(l->skel, next, cur);
+		return rc;
+	}
+	/* the switch: every sys_enter run from now on reads `next` */
+	__atomic_store_n(&l->skel->bss->vg_pol_gen, next->gen, __ATOMIC_SEQ_CST);
+	/* runs in flight finish within microseconds (non-sleepable programs) */
+	usleep(50000);
+	live_policy_uninstall(l->skel, cur, next);
+	struct live_deny *old = l->deny;
+	__atomic_store_n(&l->deny, d, __ATOMIC_SEQ_CST);
+	l->denied_before += live_deny_count(old);
+	live_deny_stop(old);
+	return 0;
+}
+
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)
 {
 	live_policy_counters(l->skel, l->ncpu, out);
+	out->n_denied += l->denied_before + live_deny_count(__atomic_load_n(&l->deny, __ATOMIC_SEQ_CST));
 }
 
 #endif /* VIGIL_HAVE_BPF */

@@ -68,6 +68,15 @@ void live_get_stats(struct live *l, struct live_stats *s);
 struct vg_pol_counters;
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out);
 
+/* Replace the TracingPolicies in force (thread-safe against live_next: it
+ * only touches BPF maps and the probe's globals). `next` must have been
+ * compiled for the generation `cur` does not use (pol_kernel_opts.gen); its
+ * tables are written, its deny points started, then one store makes it the
+ * generation in force, and after the runs in flight are over `cur`'s tables
+ * and deny points go. On failure nothing changed in force. */
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen);
+
 /* The drop counters the engine's drop manager and alert use. */
 void live_drop_counts(const struct live_stats *s, struct drop_counts *d);
 

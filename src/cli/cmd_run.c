@@ -39,20 +39,25 @@ static void usage(FILE *f)
 		"  --allow-override-downgrade=sigkill\n"
 		"                         turn an Override this kernel cannot route into Sigkill\n"
 		"  --policy-events FILE   write the policy events there (default: stdout)\n"
-		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n");
+		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n"
+		"  --policy-socket PATH   accept live policy changes on this unix socket\n"
+		"                         (vigil policy add FILE / delete NAME / list;\n"
+		"                         the clients use " POLICY_SOCKET_DEFAULT " by default);\n"
+		"                         --policy may then be omitted\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT };
-	struct option longopts[SESSION_NLONGOPTS + 8];
+	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT,
+	       OPT_POLICY_SOCKET };
+	struct option longopts[SESSION_NLONGOPTS + 9];
 	struct live_run_opts lo = { 0 };
 	struct session s;
 	struct policy_run pr;
 	const char **policies = calloc((size_t)argc + 1, sizeof(char *));
 	size_t npolicies = 0;
 	struct policy_load_opts plo = { 0 };
-	const char *pevents = NULL;
+	const char *pevents = NULL, *psocket = NULL;
 	bool compact = false, pr_loaded = false;
 	int c, status = 1;
 
@@ -64,7 +69,8 @@ int cmd_run(int argc, char **argv)
 	longopts[SESSION_NLONGOPTS + 4] = (struct option){ "allow-override-downgrade", required_argument, NULL, OPT_DOWNGRADE };
 	longopts[SESSION_NLONGOPTS + 5] = (struct option){ "policy-events", required_argument, NULL, OPT_POLICY_EVENTS };
 	longopts[SESSION_NLONGOPTS + 6] = (struct option){ "events-format", required_argument, NULL, OPT_EVFMT };
-	longopts[SESSION_NLONGOPTS + 7] = (struct option){ 0 };
+	longopts[SESSION_NLONGOPTS + 7] = (struct option){ "policy-socket", required_argument, NULL, OPT_POLICY_SOCKET };
+	longopts[SESSION_NLONGOPTS + 8] = (struct option){ 0 };
 
 	optind = 1;
 	if (session_init(&s, argc, argv) || session_load_default_config(&s) < 0)
@@ -95,6 +101,10 @@ int cmd_run(int argc, char **argv)
 			pevents = optarg;
 			continue;
 		}
+		if (c == OPT_POLICY_SOCKET) {
+			psocket = optarg;
+			continue;
+		}
 		if (c == OPT_EVFMT && (!strcmp(optarg, "json") || !strcmp(optarg, "compact"))) {
 			compact = !strcmp(optarg, "compact");
 			continue;
@@ -121,28 +131,29 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	bool output = s.print || s.wpath;
-	if (!s.nrules && !output && !s.opts.nrules_files && !npolicies) {
+	if (!s.nrules && !output && !s.opts.nrules_files && !npolicies && !psocket) {
 		fprintf(stderr, "vigil: give rules with -r (or rules_files in -c), --policy, a --print format or -w\n");
 		status = 2;
 		goto out;
 	}
-	if (npolicies) {
-		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact))
-			goto out_pr;
+	if (npolicies || psocket) {
 		pr_loaded = true;
+		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact, psocket != NULL))
+			goto out_pr;
+		if (psocket && policy_run_serve(&pr, psocket))
+			goto out_pr;
 		lo.policy = &pr;
 	}
-	if (session_start(&s, !output && !npolicies))
+	if (session_start(&s, !output && !npolicies && !psocket))
 		goto out_pr;
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
 		goto out;
 	status = live_run(&s, &lo);
 out_pr:
-	if (npolicies)
+	if (pr_loaded)
 		policy_run_fini(&pr);
 out:
-	(void)pr_loaded;
 	free(policies);
 	session_fini(&s);
 	return status;

@@ -251,16 +251,20 @@ int live_loop_open(struct live_loop *lp, struct session *s, const struct live_ru
 		return -EPERM;
 	}
 	struct live_opts lo = { .ring_bytes = o ? o->ring_bytes : 0,
-				.policy = o && o->policy ? &o->policy->k : NULL };
+				.policy = o && o->policy ? policy_run_kernel(o->policy) : NULL };
 	lp->policy = o ? o->policy : NULL;
 	lp->l = live_open(&lo, why, sizeof(why));
 	if (!lp->l) {
 		snprintf(err, errlen, "cannot start the probe: %s", why);
 		return -(errno ? errno : EIO);
 	}
+	if (lp->policy)
+		policy_run_attach(lp->policy, lp->l);
 	set_interesting(lp->l, s);
 	if (scan_host(&s->e.st, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot read /proc: %s", why);
+		if (lp->policy)
+			policy_run_attach(lp->policy, NULL);
 		live_close(lp->l);
 		lp->l = NULL;
 		return -EIO;
@@ -315,6 +319,9 @@ void live_loop_close(struct live_loop *lp, struct live_stats *ls)
 	if (ls)
 		live_get_stats(lp->l, ls);
 	live_get_policy_counters(lp->l, &lp->pol_counters);
+	/* no change may reach the probe once it is gone */
+	if (lp->policy)
+		policy_run_attach(lp->policy, NULL);
 	live_close(lp->l);
 	lp->l = NULL;
 }
@@ -333,8 +340,8 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (o->policy)
-		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->ps.n,
-			o->policy->ps.n == 1 ? "y" : "ies", o->policy->k.nhooks);
+		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->gen[o->policy->cur].ps.n,
+			o->policy->gen[o->policy->cur].ps.n == 1 ? "y" : "ies", policy_run_kernel(o->policy)->nhooks);
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
 		live_wanted_count(lp.l), s->e.st.threads.len);
 
