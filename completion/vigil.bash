@@ -105,14 +105,14 @@ _vigil()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "run replay rules fields policy capture help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run replay rules fields policy events capture help --help --version" -- "$cur"))
 		return
 	fi
 
 	case $cmd in
 	run)
 		COMPREPLY=($(compgen -W "$_vigil_session_opts --duration --ring-size --policy --policy-mode
-			--allow-override-downgrade --policy-events --events-format" -- "$cur"))
+			--allow-override-downgrade --policy-events --events-format --policy-socket" -- "$cur"))
 		;;
 	replay)
 		if [[ $cur == -* ]]; then
@@ -127,7 +127,7 @@ _vigil()
 			COMPREPLY=($(compgen -W "check list explain test" -- "$cur"))
 		elif [[ $cur == -* ]]; then
 			case $sub in
-			check) COMPREPLY=($(compgen -W "--json -r --help" -- "$cur")) ;;
+			check) COMPREPLY=($(compgen -W "--strict -r --help" -- "$cur")) ;;
 			test) COMPREPLY=($(compgen -W "-r --rules -o --option -c --config -k --case -l --list -v --verbose -h --help" -- "$cur")) ;;
 			*) COMPREPLY=($(compgen -W "-r --help" -- "$cur")) ;;
 			esac
@@ -138,12 +138,20 @@ _vigil()
 		;;
 	policy)
 		if [[ -z $sub ]]; then
-			COMPREPLY=($(compgen -W "check list" -- "$cur"))
+			COMPREPLY=($(compgen -W "check list add delete" -- "$cur"))
 		elif [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--allow-override-downgrade= --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--allow-override-downgrade= --socket --help" -- "$cur"))
 		else
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur") $(compgen -d -- "$cur"))
+		fi
+		;;
+	events)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "-o --help" -- "$cur"))
+		else
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	capture)

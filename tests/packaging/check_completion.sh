@@ -42,12 +42,12 @@ expect() { # MODE LINE EXPECTED
 modes=without
 if [[ -f $helpers ]]; then modes="with without"; else echo "note: bash-completion not installed, its helpers not used"; fi
 for m in $modes; do
-	expect $m "vigil " "--help --version capture fields help policy replay rules run "
+	expect $m "vigil " "--help --version capture events fields help policy replay rules run "
 	expect $m "vigil re" "replay "
 	expect $m "vigil rules " "check explain list test "
-	expect $m "vigil policy " "check list "
+	expect $m "vigil policy " "add check delete list "
 	expect $m "vigil capture " "info "
-	expect $m "vigil run --pol" "--policy --policy-events --policy-mode "
+	expect $m "vigil run --pol" "--policy --policy-events --policy-mode --policy-socket "
 	expect $m "vigil run -r rules.d/" "rules.d/a.yaml rules.d/b.yml "
 	expect $m "vigil rules check rules.d/" "rules.d/a.yaml rules.d/b.yml "
 	expect $m "vigil run -c conf/" "conf/vigil.yaml "
