@@ -44,7 +44,7 @@ int cmd_run(int argc, char **argv)
 {
 	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT };
 	struct option longopts[SESSION_NLONGOPTS + 8];
-	struct live_run_opts lo = { 0 };
+	struct live_run_opts lo = { .ops = true };
 	struct session s;
 	struct policy_run pr;
 	const char **policies = calloc((size_t)argc + 1, sizeof(char *));
