@@ -95,8 +95,8 @@ static int set_metrics(struct metrics_cfg *m, const char *key, const char *v, ch
 		{ "include_empty_values", offsetof(struct metrics_cfg, include_empty_values) },
 		{ "enable_kernel_bpf_stats", offsetof(struct metrics_cfg, enable_kernel_bpf_stats) },
 		/* Falco's, without meaning in vigil (no plugins, no jemalloc) */
-		{ "plugins_metrics_enabled", 0 },
-		{ "jemalloc_stats_enabled", 0 },
+		{ "plugins_metrics_enabled", SIZE_MAX },
+		{ "jemalloc_stats_enabled", SIZE_MAX },
 	};
 	if (strncmp(key, "metrics.", 8))
 		return 1;
@@ -105,7 +105,8 @@ static int set_metrics(struct metrics_cfg *m, const char *key, const char *v, ch
 		if (strcmp(k, bools[i].key))
 			continue;
 		bool ignored;
-		return set_bool(bools[i].off ? (bool *)((char *)m + bools[i].off) : &ignored, key, v, err, errlen);
+		return set_bool(bools[i].off != SIZE_MAX ? (bool *)((char *)m + bools[i].off) : &ignored, key, v, err,
+				errlen);
 	}
 	if (!strcmp(k, "interval")) {
 		double d;
