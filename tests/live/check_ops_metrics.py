@@ -137,7 +137,8 @@ def main():
                        "-o", "webserver.enabled=true", "-o", "webserver.listen_port=0",
                        "-o", "webserver.basic_auth=ops:s3cret",
                        "-o", "file_output.enabled=true", "-o", "file_output.filename=" + alerts_file,
-                       "-o", "metrics.enabled=true", "-o", "metrics.interval=1s"])
+                       "-o", "metrics.enabled=true", "-o", "metrics.interval=1s",
+                       "-o", "metrics.enable_kernel_bpf_stats=true"])
     try:
         if not v.wait_ready():
             fail(livelib.start_failure(v))
@@ -235,6 +236,15 @@ def main():
                 fail("output %s: sent %s -> %s, expected at least +%d" % (out, s0, s1, n))
             if value(after, "vigil_output_alerts_failed_total", output=out, type=typ) != 0:
                 fail("output %s failed some alerts" % out)
+        # kernel BPF statistics, enabled for the run by metrics.enable_kernel_bpf_stats
+        if value(after, "vigil_bpf_stats_enabled") != 1:
+            fail("vigil_bpf_stats_enabled is not 1 with metrics.enable_kernel_bpf_stats")
+        c0 = value(before, "vigil_bpf_prog_run_count_total", program="vg_sys_exit")
+        c1 = value(after, "vigil_bpf_prog_run_count_total", program="vg_sys_exit")
+        t1 = value(after, "vigil_bpf_prog_run_time_ns_total", program="vg_sys_exit")
+        if c0 is None or c1 is None or not c1 > c0 or not t1:
+            fail("vg_sys_exit run count %s -> %s, run time %s: not moving" % (c0, c1, t1))
+        print("vg_sys_exit: %d runs, %.0f ns per run" % (c1, t1 / c1))
         drops = total(after, "vigil_events_dropped_total")
         print("drops: %d; events/s %.0f; rss %d MiB" % (drops, value(after, "vigil_events_per_second"),
                                                        value(after, "process_resident_memory_bytes") // 2**20))

@@ -13,7 +13,12 @@ raise its alert), the rules file is edited:
 then every file of the stream must have its alert (none lost across three
 reloads), A's match counter carried over, and the probe counted no drop.
 
-usage: check_ops_reload.py VIGIL"""
+With "config": the configuration file (-c) is what changes. Its
+file_output moves to another file: the outputs are rebuilt (the old file
+keeps the alerts raised before, the new one gets the later ones), and a bad
+value in it is refused at its file:line:col while the running set stays.
+
+usage: check_ops_reload.py VIGIL [config]"""
 import json
 import os
 import re
@@ -238,5 +243,89 @@ def main():
     print("PASS")
 
 
+def main_config():
+    livelib.require_root()
+    vigil = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="vigil-ops-reload-cfg-")
+    rules = os.path.join(tmp, "rules.yaml")
+    cfg = os.path.join(tmp, "vigil.yaml")
+    out1, out2 = os.path.join(tmp, "alerts-1.json"), os.path.join(tmp, "alerts-2.json")
+    with open(rules, "w") as f:
+        f.write("- rule: Reload C\n  desc: c\n"
+                "  condition: evt.type in (open, openat) and fd.name startswith %s/c-\n"
+                "  output: config file %%fd.name\n  priority: NOTICE\n" % tmp)
+
+    def config(path, extra=""):
+        with open(cfg, "w") as f:
+            f.write("rules_files:\n  - %s\njson_output: true\nstdout_output:\n  enabled: false\n"
+                    "file_output:\n  enabled: true\n  keep_alive: true\n  filename: %s\n%s" % (rules, path, extra))
+
+    def touch(name):
+        with open(os.path.join(tmp, name), "w") as f:
+            f.write("x")
+
+    def lines(path):
+        try:
+            return [json.loads(l)["output_fields"]["fd.name"] for l in open(path) if '"Reload C"' in l]
+        except OSError:
+            return []
+
+    def wait(pred, timeout=10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return True
+            time.sleep(0.05)
+        return False
+
+    config(out1)
+    v = livelib.Vigil([vigil, "run", "-c", cfg, "--stats"])
+    try:
+        if not v.wait_ready():
+            fail(livelib.start_failure(v))
+        for i in range(5):
+            touch("c-one-%d" % i)
+        if not wait(lambda: len(lines(out1)) == 5):
+            fail("5 alerts expected in %s, got %d" % (out1, len(lines(out1))))
+        config(out2)
+        if not wait(lambda: any(l.startswith("vigil: reload complete") for l in v.err)):
+            fail("the configuration change was not reloaded:\n" + v.stderr_text())
+        done = [l for l in v.err if l.startswith("vigil: reload complete")][0]
+        print(done)
+        if "outputs rebuilt" not in done:
+            fail("the outputs were not rebuilt for a new file_output.filename")
+        for i in range(5):
+            touch("c-two-%d" % i)
+        if not wait(lambda: len(lines(out2)) == 5):
+            fail("5 alerts expected in %s after the reload, got %d" % (out2, len(lines(out2))))
+        if len(lines(out1)) != 5 or any("c-two" in n for n in lines(out1)):
+            fail("%s changed after the reload: %s" % (out1, lines(out1)))
+        print("alerts before the reload in %s (%d), after it in %s (%d)" % (
+            os.path.basename(out1), len(lines(out1)), os.path.basename(out2), len(lines(out2))))
+        # a bad value: refused at its position, the running set stays
+        config(out1, "syscall_event_drops:\n  threshold: lots\n")
+        if not wait(lambda: any(l.startswith("vigil: reload failed") for l in v.err)):
+            fail("the bad configuration was not refused:\n" + v.stderr_text())
+        time.sleep(0.2)
+        m = re.search(re.escape(cfg) + r":(\d+):(\d+): error: (.*threshold.*)", v.stderr_text())
+        if not m or int(m.group(1)) != 11:
+            fail("no %s:11:COL error for the bad threshold:\n%s" % (cfg, v.stderr_text()))
+        print("bad configuration refused: %s" % m.group(0))
+        touch("c-three-0")
+        if not wait(lambda: len(lines(out2)) == 6):
+            fail("alerts stopped going to %s after the refused configuration" % out2)
+    finally:
+        rc = v.stop()
+        for d in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, d))
+        os.rmdir(tmp)
+    if rc != 0:
+        fail("vigil exited with %d:\n%s" % (rc, v.stderr_text()))
+    print("PASS")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[2] == "config":
+        main_config()
+    else:
+        main()
