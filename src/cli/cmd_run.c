@@ -37,7 +37,19 @@ static void usage(FILE *f)
 		"  --allow-override-downgrade=sigkill\n"
 		"                         turn an Override this kernel cannot route into Sigkill\n"
 		"  --policy-events FILE   write the policy events there (default: stdout)\n"
-		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n");
+		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n"
+		"\n"
+		"Operations (falco.yaml keys, or -o KEY=VALUE):\n"
+		"  webserver.enabled=true        /healthz, /version and Prometheus /metrics on\n"
+		"                                webserver.listen_address (127.0.0.1):listen_port (8765);\n"
+		"                                ssl_enabled/ssl_certificate, basic_auth USER:PASS or\n"
+		"                                bearer_token TOKEN\n"
+		"  metrics.enabled=true          the \"Falco internal: metrics snapshot\" alert every\n"
+		"                                metrics.interval (1h); metrics.output_file appends it;\n"
+		"                                metrics.enable_kernel_bpf_stats=true: BPF run times\n"
+		"  SIGHUP, watch_config_files    reload rules and configuration without stopping\n"
+		"                                (true: on any change of a -c or rules file); a\n"
+		"                                failed reload keeps the running set\n");
 }
 
 int cmd_run(int argc, char **argv)
