@@ -20,6 +20,7 @@
 #include "cli/policy_run.h"
 #include "cli/reload.h"
 #include "common/log.h"
+#include "common/xalloc.h"
 #include "http/prom.h"
 #include "http/server.h"
 #include "output/outputs.h"
@@ -465,10 +466,10 @@ static void field(struct fields *f, const char *name, uint64_t v, bool include_e
 		return;
 	if (f->n == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 64;
-		f->v = realloc(f->v, f->cap * sizeof(*f->v));
-		f->names = realloc(f->names, f->cap * sizeof(*f->names));
+		f->v = xrealloc(f->v, f->cap * sizeof(*f->v));
+		f->names = xrealloc(f->names, f->cap * sizeof(*f->names));
 	}
-	f->names[f->n] = strdup(name);
+	f->names[f->n] = xstrdup(name);
 	f->v[f->n] = (struct alert_field){ f->names[f->n], v };
 	f->n++;
 }
@@ -577,6 +578,17 @@ static void metrics_snapshot(struct ops *o)
  * Life cycle
  * ------------------------------------------------------------------------ */
 
+static struct ops_ext g_ext[4];
+static size_t g_next;
+
+int ops_register(const struct ops_ext *x)
+{
+	if (g_next == sizeof(g_ext) / sizeof(g_ext[0]))
+		return -ENOSPC;
+	g_ext[g_next++] = *x;
+	return 0;
+}
+
 struct ops *ops_start(struct live_loop *lp, const struct live_run_opts *lo, char *err, size_t errlen)
 {
 	struct ops *o = calloc(1, sizeof(*o));
@@ -614,6 +626,11 @@ struct ops *ops_start(struct live_loop *lp, const struct live_run_opts *lo, char
 		http_route(o->http, "GET", "/versions", HTTP_ROUTE_EXACT, on_version, o);	/* Falco's path */
 		if (wc->prometheus_metrics_enabled)
 			http_route(o->http, "GET", "/metrics", HTTP_ROUTE_EXACT, on_metrics, o);
+	}
+	for (size_t i = 0; i < g_next; i++)
+		if (g_ext[i].mount)
+			g_ext[i].mount(g_ext[i].ud, o->http, lp);
+	if (o->http) {
 		if (http_server_start(o->http, err, errlen))
 			goto fail;
 		bool v6 = strchr(wc->listen_address, ':') != NULL;
@@ -647,6 +664,9 @@ void ops_tick(struct ops *o)
 		metrics_snapshot(o);
 		o->next_metrics_ns = now + (uint64_t)(o->s->opts.metrics.interval * 1e9);
 	}
+	for (size_t i = 0; i < g_next; i++)
+		if (g_ext[i].tick)
+			g_ext[i].tick(g_ext[i].ud, o->lp);
 }
 
 struct http_server *ops_http(struct ops *o)
@@ -658,6 +678,9 @@ void ops_stop(struct ops *o)
 {
 	if (!o)
 		return;
+	for (size_t i = 0; i < g_next; i++)
+		if (g_ext[i].stop)
+			g_ext[i].stop(g_ext[i].ud);
 	http_server_free(o->http);
 	reload_stop(o->rl);
 	if (o->bpf_stats_fd >= 0)

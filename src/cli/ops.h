@@ -35,6 +35,22 @@ void ops_stop(struct ops *o);
  * webserver.enabled is false. */
 struct http_server *ops_http(struct ops *o);
 
+/* Extensions of `vigil run` (the web console): register before live_run()
+ * starts (from cmd_run). ops_start() calls mount() once the server exists
+ * and before it listens (srv NULL when webserver.enabled is false): add
+ * routes with http_route(), alert taps with session_add_alert_tap(lp->s...).
+ * tick() runs on the loop's thread between two events, at every step (keep
+ * it cheap: publish snapshots, as ops does for /metrics); stop() before the
+ * server stops (also after a failed start, without mount()). Any may be
+ * NULL. At most 4: -ENOSPC. */
+struct ops_ext {
+	void (*mount)(void *ud, struct http_server *srv, struct live_loop *lp);
+	void (*tick)(void *ud, struct live_loop *lp);
+	void (*stop)(void *ud);
+	void *ud;
+};
+int ops_register(const struct ops_ext *x);
+
 /* The Prometheus text of the session right now (loop thread only). */
 void ops_render_metrics(struct ops *o, struct strbuf *out);
 

@@ -66,6 +66,7 @@ struct reload {
 	struct prepared *retired;	/* loop -> worker */
 	bool swapped;
 	char *outputs_fp;	/* the running outputs' settings */
+	char *watched;		/* the paths watched, joined */
 	struct reload_stats st;
 };
 
@@ -136,7 +137,7 @@ static size_t rules_paths(struct session *s, const struct cli_options *o, const 
 	if (s->nrules_cli) {
 		for (size_t i = 0; i < s->nrules_cli && n < max; i++)
 			out[n++] = s->rules[i];
-	} else {
+	} else if (s->rules_from_config) {
 		for (int i = 0; i < o->nrules_files && n < max; i++)
 			out[n++] = o->rules_files[i];
 	}
@@ -178,11 +179,26 @@ static void watch_path(struct reload *rl, const char *path)
 	snprintf(w->name, sizeof(w->name), "%s", name);
 }
 
+/* (Re)build the watches when the paths to watch changed: the inotify
+ * descriptor is kept otherwise, so that no change is missed. */
 static void rewatch(struct reload *rl)
 {
 	const char *paths[64];
+	struct strbuf fp;
 	if (!rl->watch)
 		return;
+	size_t n = rules_paths(rl->s, &rl->s->opts, paths, 64);
+	strbuf_init(&fp);
+	for (size_t i = 0; i < rl->s->ncfg_paths; i++)
+		strbuf_addf(&fp, "%s\n", rl->s->cfg_paths[i]);
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&fp, "%s\n", paths[i]);
+	if (rl->ino >= 0 && rl->watched && !strcmp(rl->watched, fp.buf)) {
+		strbuf_fini(&fp);
+		return;
+	}
+	free(rl->watched);
+	rl->watched = strbuf_detach(&fp);
 	if (rl->ino >= 0)
 		close(rl->ino);
 	rl->nwatches = 0;
@@ -193,7 +209,6 @@ static void rewatch(struct reload *rl)
 	}
 	for (size_t i = 0; i < rl->s->ncfg_paths; i++)
 		watch_path(rl, rl->s->cfg_paths[i]);
-	size_t n = rules_paths(rl->s, &rl->s->opts, paths, 64);
 	for (size_t i = 0; i < n; i++)
 		watch_path(rl, paths[i]);
 }
@@ -555,6 +570,7 @@ void reload_stop(struct reload *rl)
 	prepared_free(rl->retired);
 	free(rl->failure);
 	free(rl->outputs_fp);
+	free(rl->watched);
 	if (rl->ino >= 0)
 		close(rl->ino);
 	close(rl->evfd);

@@ -98,7 +98,23 @@ void session_usage_options(FILE *f)
 
 static void sink_emit(void *ud, const struct alert_rec *a)
 {
-	outputs__emit(ud, a);
+	struct session *s = ud;
+	outputs__emit(s->outputs, a);
+	for (size_t i = 0; i < s->ntaps; i++)
+		s->taps[i].fn(s->taps[i].ud, a);
+}
+
+int session_add_alert_tap(struct session *s, void (*fn)(void *ud, const struct alert_rec *a), void *ud,
+			  unsigned formats)
+{
+	if (s->ntaps == sizeof(s->taps) / sizeof(s->taps[0]))
+		return -ENOSPC;
+	s->taps[s->ntaps].fn = fn;
+	s->taps[s->ntaps].ud = ud;
+	s->ntaps++;
+	s->tap_formats |= formats;
+	s->e.sink_formats = outputs__formats(s->outputs) | s->tap_formats;
+	return 0;
 }
 
 /* SIGUSR1: reopen file outputs, respawn programs (Falco's behaviour). */
@@ -209,8 +225,7 @@ void session_outputs_globals(struct session *s, const struct cli_options *o, con
 void session_swap_outputs(struct session *s, struct outputs *m)
 {
 	s->outputs = m;
-	s->e.sink_ud = m;
-	s->e.sink_formats = outputs__formats(m);
+	s->e.sink_formats = outputs__formats(m) | s->tap_formats;
 	g_reopen_outputs = m;
 }
 
@@ -224,6 +239,7 @@ int session_start(struct session *s, bool need_rules)
 	}
 	log_set_level(o->log_level);
 	s->nrules_cli = s->nrules;
+	s->rules_from_config = need_rules && !s->nrules;
 	if (need_rules && !s->nrules)
 		for (int i = 0; i < o->nrules_files; i++)
 			s->rules[s->nrules++] = o->rules_files[i];
@@ -261,7 +277,7 @@ int session_start(struct session *s, bool need_rules)
 	engine_init(&s->e, s->rs, &s->eo);
 	s->engine_ready = true;
 	s->e.sink = sink_emit;
-	s->e.sink_ud = s->outputs;
+	s->e.sink_ud = s;
 	s->e.sink_formats = outputs__formats(s->outputs);
 	if ((s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) ||
 	    (!s->print && s->filter && engine_set_filter(&s->e, s->filter, err, sizeof(err)))) {

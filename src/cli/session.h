@@ -29,6 +29,7 @@ struct session {
 	const char **rules, **dis, **ten, **tdis;
 	size_t nrules;
 	size_t nrules_cli;	/* how many of `rules` came from -r (the others: rules_files) */
+	bool rules_from_config;	/* no -r: the configuration's rules_files were loaded */
 	/* what a reload re-applies: the -c files and the -o/-j/-E settings, in order */
 	const char **cfg_paths, **overrides;
 	size_t ncfg_paths, noverrides;
@@ -44,6 +45,13 @@ struct session {
 	const char *wpath;
 	unsigned wflags;	/* SCAP_W_* */
 	struct scap_writer *writer;
+	/* alert taps (session_add_alert_tap) */
+	struct {
+		void (*fn)(void *ud, const struct alert_rec *a);
+		void *ud;
+	} taps[4];
+	size_t ntaps;
+	unsigned tap_formats;
 };
 
 /* getopt_long options of a session; a command appends its own. */
@@ -78,6 +86,13 @@ void session_outputs_globals(struct session *s, const struct cli_options *o, con
 /* Make `m` the session's output manager (a reload; loop thread). The caller
  * stops and frees the previous one. */
 void session_swap_outputs(struct session *s, struct outputs *m);
+
+/* Also hand every alert (rules' and internal) to fn, on the engine's
+ * thread, after the outputs got it; `formats` (ALERT_FMT_*) are the forms fn
+ * needs in the alert_rec. fn must not block (queue and return). At most 4
+ * taps: -ENOSPC. */
+int session_add_alert_tap(struct session *s, void (*fn)(void *ud, const struct alert_rec *a), void *ud,
+			  unsigned formats);
 
 /* -w: open the capture writer on s->wpath and attach it to the engine
  * (after session_start(); --filter then selects what is written). `input`
