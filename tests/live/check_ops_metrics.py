@@ -8,13 +8,19 @@ and TYPE before every family, valid names, escaped labels); /healthz answers
 get 401, the socket listens on 127.0.0.1 only; Falco's metrics snapshot
 arrives as an internal alert with the rule's counter.
 
-usage: check_ops_metrics.py VIGIL"""
+With "stall": vigil's stdout is a pipe nobody reads and output_timeout is
+long, so alerts block the event loop: /healthz must turn 503 (with
+webserver.healthz_stall_seconds=1), then 200 again once stdout is drained.
+
+usage: check_ops_metrics.py VIGIL [stall]"""
 import base64
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -273,5 +279,80 @@ def main():
     print("PASS")
 
 
+def main_stall():
+    import subprocess
+    livelib.require_root()
+    vigil = sys.argv[1]
+    tmp = tempfile.mkdtemp(prefix="vigil-ops-stall-")
+    rules = os.path.join(tmp, "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("- rule: Ops stall\n  desc: d\n"
+                "  condition: evt.type in (open, openat) and fd.name startswith %s/s-\n"
+                "  output: %s %%fd.name\n  priority: NOTICE\n" % (tmp, "x" * 2000))
+    errf = open(os.path.join(tmp, "stderr"), "w+")
+    p = subprocess.Popen([vigil, "run", "-r", rules, "-o", "webserver.enabled=true", "-o", "webserver.listen_port=0",
+                          "-o", "webserver.healthz_stall_seconds=1", "-o", "output_timeout=60000"],
+                         stdout=subprocess.PIPE, stderr=errf, stdin=subprocess.DEVNULL)
+    try:
+        port = None
+        end = time.monotonic() + 60
+        while port is None and time.monotonic() < end and p.poll() is None:
+            errf.seek(0)
+            m = re.search(r"web server listening on 127\.0\.0\.1:(\d+)", errf.read())
+            port = int(m.group(1)) if m else None
+            time.sleep(0.1)
+        if not port:
+            errf.seek(0)
+            fail("vigil did not start:\n" + errf.read())
+        st, _, body = get(port, "/healthz", None)
+        if st != 200:
+            fail("/healthz before the stall: %d %s" % (st, body))
+        # ~100 alerts of 2 KiB: more than the pipe holds, the loop blocks on stdout
+        for i in range(100):
+            with open(os.path.join(tmp, "s-%d" % i), "w") as f:
+                f.write("x")
+        st503 = None
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            st, _, body = get(port, "/healthz", None)
+            if st == 503:
+                st503 = body
+                break
+            time.sleep(0.2)
+        if not st503 or json.loads(st503).get("status") != "stalled":
+            fail("/healthz never answered 503 while the loop was blocked on stdout")
+        print("stalled loop: /healthz 503 %s" % st503.strip())
+        # /metrics still answers (the last snapshot, or 503 when none was taken)
+        st, _, _ = get(port, "/metrics")
+        if st not in (200, 503):
+            fail("/metrics while stalled: %d" % st)
+        drain = threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True)
+        drain.start()
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            st, _, body = get(port, "/healthz", None)
+            if st == 200:
+                break
+            time.sleep(0.2)
+        if st != 200:
+            fail("/healthz did not come back to 200 once stdout was drained: %d %s" % (st, body))
+        print("loop running again: /healthz 200")
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        for d in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, d))
+        os.rmdir(tmp)
+    print("PASS")
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[2] == "stall":
+        main_stall()
+    else:
+        main()
