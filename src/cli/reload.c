@@ -98,11 +98,10 @@ static char *outputs_fingerprint(struct session *s, const struct cli_options *o)
 {
 	struct strbuf sb;
 	struct ruleset_opts ro;
-	struct engine_opts eo;
+	struct engine_opts eo = s->eo;	/* its host name, without asking the system again */
 	struct outputs_globals g;
 	strbuf_init(&sb);
 	memset(&ro, 0, sizeof(ro));
-	engine_opts_init(&eo);
 	session_derive_opts(s, o, &ro, &eo);
 	session_outputs_globals(s, o, &eo, &g);
 	strbuf_addf(&sb, "json=%d,%d,%d,%d,%d iso=%d buffered=%d timeout=%llu queue=%llu\n", g.alert.json,
