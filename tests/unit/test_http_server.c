@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,7 @@ static void on_sse(void *ud, struct http_req *rq)
 }
 
 /* A stream whose client leaves: writes end with -EPIPE. */
-static struct http_stream *g_abandoned;
+static struct http_stream *_Atomic g_abandoned;
 
 static void on_forever(void *ud, struct http_req *rq)
 {
