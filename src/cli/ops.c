@@ -458,6 +458,7 @@ struct fields {
 	struct alert_field *v;
 	char **names;
 	size_t n, cap;
+	bool empty;	/* include_empty_values */
 };
 
 static void field(struct fields *f, const char *name, uint64_t v, bool include_empty)
@@ -479,6 +480,8 @@ static void prog_field(void *ud, const char *prog, uint64_t run_ns, uint64_t run
 	struct fields *f = ud;
 	char n[160];
 	(void)misses;
+	if (!run_cnt && !f->empty)
+		return;	/* a program that never ran (not attached, or not tail-called yet) */
 	snprintf(n, sizeof(n), "scap.%s.run_time_ns", prog);
 	field(f, n, run_ns, true);
 	snprintf(n, sizeof(n), "scap.%s.run_cnt", prog);
@@ -491,7 +494,7 @@ static void metrics_snapshot(struct ops *o)
 {
 	const struct metrics_cfg *m = &o->s->opts.metrics;
 	struct session *s = o->s;
-	struct fields f = { 0 };
+	struct fields f = { .empty = m->include_empty_values };
 	bool empty = m->include_empty_values;
 	char n[300];
 
