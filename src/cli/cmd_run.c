@@ -23,8 +23,10 @@ static void usage(FILE *f)
 		"Watches this host live through vigil's BPF probe and prints an alert, exactly\n"
 		"as Falco does, for every event a rule matches. Needs root (or CAP_BPF,\n"
 		"CAP_PERFMON and CAP_SYS_PTRACE) and a kernel with BTF. Stops on SIGINT/SIGTERM.\n"
+		"Without -c, reads %s when it exists (its rules_files are the\n"
+		"rules when no -r is given), as Falco reads /etc/falco/falco.yaml.\n"
 		"\n"
-		"options:\n");
+		"options:\n", session_default_config);
 	session_usage_options(f);
 	fprintf(f,
 		"  --duration SECONDS     stop after this long\n"
@@ -77,7 +79,7 @@ int cmd_run(int argc, char **argv)
 	longopts[SESSION_NLONGOPTS + 7] = (struct option){ 0 };
 
 	optind = 1;
-	if (session_init(&s, argc, argv))
+	if (session_init(&s, argc, argv) || session_load_default_config(&s) < 0)
 		goto out;
 	while ((c = getopt_long(argc, argv, SESSION_SHORTOPTS "h", longopts, NULL)) != -1) {
 		int rc = session_opt(&s, c, optarg);

@@ -4,6 +4,7 @@
  * probe, /proc bootstrap, event loop with drop monitoring, drain at stop.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,7 +166,13 @@ static int scan_host(struct state *st, char *err, size_t errlen)
 		st->num_cpus = mi.num_cpus;
 		st->boot_ts = mi.boot_ts_epoch;
 	}
-	proc_scan_users(st, "/etc/passwd", "/etc/group");
+	/* in a pod, HOST_ROOT (Falco's variable) is where the host's / is
+	 * mounted: host users come from its /etc; /proc is the host's (hostPID) */
+	const char *host = getenv("HOST_ROOT");
+	char passwd[PATH_MAX], group[PATH_MAX];
+	snprintf(passwd, sizeof(passwd), "%s/etc/passwd", host ? host : "");
+	snprintf(group, sizeof(group), "%s/etc/group", host ? host : "");
+	proc_scan_users(st, passwd, group);
 	int rc = proc_scan_all(st, "/proc", err, errlen);
 	st->missing_thread = on_missing_thread;
 	st->current_ppid = on_current_ppid;

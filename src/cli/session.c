@@ -148,6 +148,7 @@ int session_init(struct session *s, int argc, char **argv)
 			cfg = argv[i] + 9;
 		if (cfg) {
 			s->cfg_paths[s->ncfg_paths++] = cfg;
+			s->config = cfg;
 			struct diag_list dl;
 			diag_list_init(&dl);
 			int rc = cli_options_load(&s->opts, cfg, &dl);
@@ -158,6 +159,28 @@ int session_init(struct session *s, int argc, char **argv)
 		}
 	}
 	return 0;
+}
+
+#ifndef VIGIL_SYSCONFDIR
+#define VIGIL_SYSCONFDIR "/etc"
+#endif
+const char session_default_config[] = VIGIL_SYSCONFDIR "/vigil/vigil.yaml";
+
+int session_load_default_config(struct session *s)
+{
+	struct stat st;
+	if (s->config || stat(session_default_config, &st))
+		return 0;
+	struct diag_list dl;
+	diag_list_init(&dl);
+	int rc = cli_options_load(&s->opts, session_default_config, &dl);
+	diag_print(&dl, stderr);
+	diag_list_fini(&dl);
+	if (rc)
+		return -EINVAL;
+	s->config = session_default_config;
+	s->cfg_paths[s->ncfg_paths++] = session_default_config;	/* read again by a reload */
+	return 1;
 }
 
 static int set_opt(struct session *s, const char *kv)

@@ -24,6 +24,7 @@ struct scap_writer;
 
 struct session {
 	struct cli_options opts;
+	const char *config;	/* the last -c FILE, NULL when none was given */
 	struct ruleset_opts ro;
 	struct engine_opts eo;
 	const char **rules, **dis, **ten, **tdis;
@@ -65,6 +66,16 @@ void session_usage_options(FILE *f);
 /* Allocate, and apply configuration files (-c) first so that -o overrides
  * them. Returns 0, or -EINVAL after printing the diagnostics. */
 int session_init(struct session *s, int argc, char **argv);
+
+/* The configuration an installed vigil reads when no -c is given:
+ * SYSCONFDIR/vigil/vigil.yaml (/etc/vigil/vigil.yaml for PREFIX=/usr). */
+extern const char session_default_config[];
+
+/* No -c given: load session_default_config when it exists (its rules_files
+ * become the rules when no -r is given). Returns 1 if it was loaded, 0 if
+ * -c was given or the file does not exist, -EINVAL after printing its
+ * diagnostics. */
+int session_load_default_config(struct session *s);
 
 /* One getopt result: 1 if it was a session option, 0 if not, -EINVAL on a
  * bad value (reported on stderr). */
