@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -274,6 +275,7 @@ def main():
                                                                       d["output_fields"]["scap.n_evts"]))
     finally:
         rc = v.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     if rc != 0:
         fail("vigil exited with %d:\n%s" % (rc, v.stderr_text()))
     print("PASS")
