@@ -14,7 +14,8 @@ CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed only when missing);
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
-# backends' libraries and the servers their tests start on loopback; curl
+# backends' libraries and the servers their tests start on loopback;
+# libmicrohttpd for the embedded HTTP server (/metrics, /healthz); curl
 # (the seed's block-curl policy) and iproute2 (the netns and veth of the
 # connect-deny tests) for the TracingPolicy live tests.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
@@ -22,7 +23,7 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
-	nats-server mosquitto mosquitto-clients rsyslog \
+	nats-server mosquitto mosquitto-clients rsyslog libmicrohttpd-dev openssl \
 	dpkg-dev systemd groff-base man-db bash-completion \
 	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
 	golang-github-xeipuuv-gojsonschema-dev nodejs \

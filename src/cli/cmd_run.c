@@ -7,13 +7,98 @@
  * SIGTERM (or --duration). Drops are counted by the probe and raised as
  * Falco's "syscall event drop" internal alert.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "cli/live_run.h"
 #include "cli/policy_run.h"
+#include "cli/reload.h"
 #include "cli/session.h"
+#include "common/diag.h"
+#include "common/strbuf.h"
+
+/* --policy files follow a reload (SIGHUP, watch_config_files) when they
+ * changed: the policies in force are replaced by theirs, atomically, as a
+ * `vigil policy add` does; a file with an error keeps the running set. */
+static struct {
+	struct policy_run *pr;
+	const char *const *paths;
+	size_t n;
+	struct policy_load_opts lopts;
+	char *fp;			/* the files as last loaded: names, sizes, times */
+} g_preload;
+
+static void fp_file(struct strbuf *sb, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		strbuf_addf(sb, "%s -\n", path);
+	else
+		strbuf_addf(sb, "%s %lld %lld.%09ld\n", path, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			    st.st_mtim.tv_nsec);
+}
+
+static char *policy_fingerprint(void)
+{
+	struct strbuf sb;
+	strbuf_init(&sb);
+	for (size_t i = 0; i < g_preload.n; i++) {
+		struct dirent **ents;
+		int n = scandir(g_preload.paths[i], &ents, NULL, alphasort);
+		if (n < 0) {
+			fp_file(&sb, g_preload.paths[i]);
+			continue;
+		}
+		for (int j = 0; j < n; j++) {
+			char full[4096];
+			snprintf(full, sizeof(full), "%s/%s", g_preload.paths[i], ents[j]->d_name);
+			if (ents[j]->d_name[0] != '.')
+				fp_file(&sb, full);
+			free(ents[j]);
+		}
+		free(ents);
+	}
+	return strbuf_detach(&sb);
+}
+
+static int reload_policies(struct live_loop *lp, char *err, size_t errlen)
+{
+	(void)lp;
+	char *fp = policy_fingerprint();
+	if (g_preload.fp && !strcmp(fp, g_preload.fp)) {
+		free(fp);
+		return 0;
+	}
+	struct policy_set ps;
+	struct diag_list dl;
+	int rc = 0;
+	policy_set_init(&ps);
+	diag_list_init(&dl);
+	for (size_t i = 0; i < g_preload.n; i++)
+		if (policy_load_path(&ps, g_preload.paths[i], &g_preload.lopts, &dl))
+			rc = -EINVAL;
+	if (dl.nerrors || dl.nwarnings)
+		diag_print(&dl, stderr);
+	diag_list_fini(&dl);
+	if (rc) {
+		policy_set_free(&ps);
+		snprintf(err, errlen, "the --policy files have errors (above): the policies in force stay");
+		free(fp);
+		return rc;
+	}
+	rc = policy_run_replace(g_preload.pr, &ps, err, errlen);
+	if (!rc) {
+		free(g_preload.fp);
+		g_preload.fp = fp;
+	} else {
+		free(fp);
+	}
+	return rc;
+}
 
 static void usage(FILE *f)
 {
@@ -43,7 +128,19 @@ static void usage(FILE *f)
 		"  --policy-socket PATH   accept live policy changes on this unix socket\n"
 		"                         (vigil policy add FILE / delete NAME / list;\n"
 		"                         the clients use " POLICY_SOCKET_DEFAULT " by default);\n"
-		"                         --policy may then be omitted\n");
+		"                         --policy may then be omitted\n"
+		"\n"
+		"Operations (falco.yaml keys, or -o KEY=VALUE):\n"
+		"  webserver.enabled=true        /healthz, /version and Prometheus /metrics on\n"
+		"                                webserver.listen_address (127.0.0.1):listen_port (8765);\n"
+		"                                ssl_enabled/ssl_certificate, basic_auth USER:PASS or\n"
+		"                                bearer_token TOKEN\n"
+		"  metrics.enabled=true          the \"Falco internal: metrics snapshot\" alert every\n"
+		"                                metrics.interval (1h); metrics.output_file appends it;\n"
+		"                                metrics.enable_kernel_bpf_stats=true: BPF run times\n"
+		"  SIGHUP, watch_config_files    reload rules and configuration without stopping\n"
+		"                                (true: on any change of a -c or rules file); a\n"
+		"                                failed reload keeps the running set\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -51,7 +148,7 @@ int cmd_run(int argc, char **argv)
 	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT,
 	       OPT_POLICY_SOCKET };
 	struct option longopts[SESSION_NLONGOPTS + 9];
-	struct live_run_opts lo = { 0 };
+	struct live_run_opts lo = { .ops = true };
 	struct session s;
 	struct policy_run pr;
 	const char **policies = calloc((size_t)argc + 1, sizeof(char *));
@@ -138,8 +235,20 @@ int cmd_run(int argc, char **argv)
 	}
 	if (npolicies || psocket) {
 		pr_loaded = true;
-		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact, psocket != NULL))
+		/* live changes on whenever there are policy files: a reload
+		 * replaces the policies when their files changed */
+		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact, psocket != NULL || npolicies))
 			goto out_pr;
+		if (npolicies) {
+			g_preload.pr = &pr;
+			g_preload.paths = policies;
+			g_preload.n = npolicies;
+			g_preload.lopts = plo;
+			g_preload.fp = policy_fingerprint();
+			reload_policy_hook = reload_policies;
+			reload_extra_watch = policies;
+			reload_nextra_watch = npolicies;
+		}
 		if (psocket && policy_run_serve(&pr, psocket))
 			goto out_pr;
 		lo.policy = &pr;
@@ -151,6 +260,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	status = live_run(&s, &lo);
 out_pr:
+	reload_policy_hook = NULL;
+	reload_nextra_watch = 0;
+	free(g_preload.fp);
+	g_preload.fp = NULL;
 	if (pr_loaded)
 		policy_run_fini(&pr);
 out:

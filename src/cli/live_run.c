@@ -13,6 +13,7 @@
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
+#include "cli/ops.h"
 #include "cli/policy_run.h"
 #include "common/log.h"
 #include "rules/compile.h"
@@ -217,6 +218,11 @@ static void set_interesting(struct live *l, struct session *s)
 	live_set_interesting(l, &want);
 }
 
+void live_loop_set_interesting(struct live_loop *lp)
+{
+	set_interesting(lp->l, lp->s);
+}
+
 int live_run_parse_duration(const char *arg, double *out)
 {
 	char *end;
@@ -345,6 +351,13 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
 		live_wanted_count(lp.l), s->e.st.threads.len);
 
+	struct ops *ops = NULL;
+	if (o->ops && !(ops = ops_start(&lp, o, err, sizeof(err)))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		live_loop_close(&lp, NULL);
+		return 1;
+	}
+
 	uint64_t start = now_ns();
 	struct live_stats ls;
 	while (!g_stop && !s->e.stop) {
@@ -353,9 +366,12 @@ int live_run(struct session *s, const struct live_run_opts *o)
 			fprintf(stderr, "vigil: reading events: %s\n", strerror(-rc));
 			break;
 		}
+		if (ops)
+			ops_tick(ops);
 		if (o->duration > 0 && (double)(now_ns() - start) / 1e9 >= o->duration)
 			break;
 	}
+	ops_stop(ops);
 	live_loop_drain(&lp);
 	status = s->e.stop ? s->e.exit_status : 0;
 	fflush(stdout);

@@ -120,6 +120,14 @@ const struct pol_kernel *policy_run_kernel(struct policy_run *pr)
 	return &pr->gen[pr->cur].k;
 }
 
+void policy_run_counts(struct policy_run *pr, size_t *npolicies, size_t *nhooks)
+{
+	pthread_mutex_lock(&pr->lock);
+	*npolicies = pr->gen[pr->cur].ps.n;
+	*nhooks = pr->gen[pr->cur].k.nhooks;
+	pthread_mutex_unlock(&pr->lock);
+}
+
 void policy_run_attach(struct policy_run *pr, struct live *l)
 {
 	pthread_mutex_lock(&pr->chg);

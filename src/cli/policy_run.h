@@ -76,6 +76,8 @@ int policy_run_load(struct policy_run *pr, const char *const *paths, size_t n, c
 		    const char *events, bool compact, bool dynamic);
 /* The compiled policies in force (for live_open). */
 const struct pol_kernel *policy_run_kernel(struct policy_run *pr);
+/* The policies and hooks in force (any thread). */
+void policy_run_counts(struct policy_run *pr, size_t *npolicies, size_t *nhooks);
 /* The probe runs: changes go to it from now on (NULL: it is about to go;
  * waits for a change in progress, refuses the next ones). */
 void policy_run_attach(struct policy_run *pr, struct live *l);

@@ -1092,6 +1092,65 @@ def case_live_add_delete(vigil, tmp):
           "policies and unknown names refused; delete -> curl runs, the other policy stays in force")
 
 
+def case_reload_file(vigil, tmp):
+    """--policy files follow a reload: an edit of the file (watched) replaces
+    the policies in force; a broken edit is refused and the old ones stay;
+    SIGHUP reloads too."""
+    srv = Server()
+    path = os.path.join(tmp, "policy.yaml")
+
+    def write(text):
+        # as an editor does: a new file renamed over the old one
+        with open(path + ".new", "w") as f:
+            f.write(text)
+        os.rename(path + ".new", path)
+
+    def curl(tag):
+        p = run_sh("/usr/bin/curl -s %s; echo status=$?" % srv.url("/" + tag))
+        return status_of(p.stdout)
+
+    def until(pred, what, timeout=10):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if pred():
+                return
+            time.sleep(0.2)
+        raise Fail("%s within %ds; stderr:\n%s" % (what, timeout, v.stderr_text()))
+
+    write(BLOCK_CURL)
+    v = livelib.Vigil([vigil, "run", "--policy", path, "--stats"])
+    if not v.wait_ready():
+        raise Fail(livelib.start_failure(v))
+    try:
+        if curl("start") != 137:
+            raise Fail("block-curl from the file is not in force")
+        # the file now names another binary: curl runs
+        write(BLOCK_CURL.replace("/usr/bin/curl", "/usr/bin/vigil-no-such-binary"))
+        t0 = time.monotonic()
+        until(lambda: any("reload" in l and "complete" in l for l in v.err), "no reload after the edit")
+        if curl("edited") != 0:
+            raise Fail("after the edit curl must run")
+        print("edit: reloaded in %.2fs" % (time.monotonic() - t0))
+        # a broken edit: refused at file:line:col, the policy in force stays
+        write(BLOCK_CURL.replace('"Equal"', '"Equals"'))
+        until(lambda: any(re.search(re.escape(path) + r":\d+:\d+: error: ", l) for l in v.err),
+              "no file:line:col error for the broken edit")
+        if curl("broken") != 0:
+            raise Fail("a refused edit changed the policies in force")
+        # back to block-curl, by SIGHUP this time (the watch sees it too)
+        write(BLOCK_CURL)
+        v.p.send_signal(signal.SIGHUP)
+        until(lambda: curl("restored") == 137, "block-curl not back after the fix")
+        wait_event(v, lambda k: arg0(k) == "/usr/bin/curl" and k.get("policy_name") == "block-curl",
+                   "curl after the reload")
+    finally:
+        rc = v.stop()
+        srv.close()
+    if rc != 0:
+        raise Fail("vigil exited with %s" % rc)
+    print("PASS: the policy file followed reloads: edit applied, broken edit refused, fix restored")
+
+
 CASES = {
     "seed_host": case_seed_host,
     "seed_container": case_seed_container,
@@ -1103,6 +1162,7 @@ CASES = {
     "open_exec_deny": case_open_exec_deny,
     "fanotify_dies": case_fanotify_dies,
     "live_add_delete": case_live_add_delete,
+    "reload_file": case_reload_file,
     "compat_tcp_connect": case_compat_tcp_connect,
     "net_deny_points": case_net_deny_points,
 }
