@@ -18,7 +18,8 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
-	nats-server mosquitto mosquitto-clients rsyslog
+	nats-server mosquitto mosquitto-clients rsyslog \
+	libsqlite3-dev chromium nodejs
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
 

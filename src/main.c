@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  fields                    list the fields conditions and outputs can use\n"
 		"  policy check POLICY...    validate Tetragon TracingPolicy files for this kernel\n"
 		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
+		"  console query DB URL      answer an alert console API request from its database\n"
 		"\n"
 		"Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policy"))
 		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(cmd, "console"))
+		return cmd_console(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -12,6 +12,7 @@
 #include "capture/scap_writer.h"
 #include "cli/session.h"
 #include "common/log.h"
+#include "console/console.h"
 #include "output/outputs.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
@@ -225,6 +226,7 @@ int session_start(struct session *s, bool need_rules)
 		fprintf(stderr, "vigil: outputs not configured\n");
 		return -EINVAL;
 	}
+	console_set_rules(s->rs);
 	if (outputs__start(s->outputs, err, sizeof(err))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EIO;

@@ -97,7 +97,7 @@ struct backend {
 };
 
 extern const struct backend out_stdout, out_file, out_program, out_syslog, out_http, out_slack, out_elasticsearch,
-	out_opensearch, out_loki, out_kafka, out_redis, out_nats, out_mqtt;
+	out_opensearch, out_loki, out_kafka, out_redis, out_nats, out_mqtt, out_console;
 
 /* ===== A channel ===== */
 

@@ -250,7 +250,7 @@ static const struct okey common_keys[] = {
 
 static const struct backend *const backends[] = {
 	&out_stdout, &out_file, &out_program, &out_syslog, &out_http, &out_slack, &out_elasticsearch,
-	&out_opensearch, &out_loki, &out_kafka, &out_redis, &out_nats, &out_mqtt, NULL,
+	&out_opensearch, &out_loki, &out_kafka, &out_redis, &out_nats, &out_mqtt, &out_console, NULL,
 };
 
 /* falco.yaml's own output sections: name, type, enabled by default. */
