@@ -12,13 +12,14 @@ CTEST_ARGS ?=
 # Debian packages the build and the tests need (installed only when missing);
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
-# backends' libraries and the servers their tests start on loopback.
+# backends' libraries and the servers their tests start on loopback;
+# libmicrohttpd for the embedded HTTP server (/metrics, /healthz).
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
-	nats-server mosquitto mosquitto-clients rsyslog \
+	nats-server mosquitto mosquitto-clients rsyslog libmicrohttpd-dev \
 	libsqlite3-dev chromium nodejs
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
