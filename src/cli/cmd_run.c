@@ -130,7 +130,7 @@ int cmd_run(int argc, char **argv)
 		pr_loaded = true;
 		lo.policy = &pr;
 	}
-	if (session_start(&s, !output && !npolicies))
+	if (session_start(&s, !output && !npolicies) || session_start_http(&s))
 		goto out_pr;
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))

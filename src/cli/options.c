@@ -28,6 +28,7 @@ void cli_options_init(struct cli_options *o)
 	o->drops_max_burst = 1;
 	cmeta_cfg_init(&o->container);
 	o->log_level = LOG_LVL_INFO;
+	http_cfg_init(&o->web);
 }
 
 /* A comma-separated list of paths (a YAML sequence flattens to one). */
@@ -277,6 +278,8 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
 	int crc = set_container(&o->container, key, v, err, errlen);
 	if (crc <= 0)
 		return crc;
+	if ((crc = http_cfg_set(&o->web, key, v, err, errlen)) <= 0)
+		return crc;
 	if (!strcmp(key, "priority")) {
 		int p = priority_parse(v);
 		if (p < 0) {
@@ -294,7 +297,7 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
 static bool accepted_key(const char *key, const char *v)
 {
 	static const char *const keys[] = { "log_stderr", "log_syslog", "libs_logger.enabled", "libs_logger.severity",
-					    "watch_config_files", "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
+					    "watch_config_files", "grpc.enabled", "grpc_output.enabled",
 					    "metrics.enabled", "load_plugins", "container.hooks", "container.with_size", NULL };
 	for (size_t i = 0; keys[i]; i++)
 		if (!strcmp(keys[i], key))

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "http/server.h"
 #include "output/outputs.h"
 #include "state/container_meta.h"
 
@@ -40,6 +41,7 @@ struct cli_options {
 	/* container metadata of live runs: container.engines.*, container.engine_timeout,
 	 * container.label_max_len (Falco's container plugin init_config) */
 	struct cmeta_cfg container;
+	struct http_cfg web;		/* webserver.* */
 	/* rules_files from a configuration file (used when no -r is given) */
 	char rules_files[16][512];
 	int nrules_files;

@@ -13,6 +13,8 @@
 #include "cli/session.h"
 #include "common/log.h"
 #include "console/console.h"
+#include "console/routes.h"
+#include "http/server.h"
 #include "output/outputs.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
@@ -289,6 +291,31 @@ int session_close_writer(struct session *s)
 	return 0;
 }
 
+int session_start_http(struct session *s)
+{
+	char err[512];
+	if (!s->opts.web.enabled || s->http)
+		return 0;
+	s->http = http_server_new(&s->opts.web, err, sizeof(err));
+	if (!s->http || console_mount(s->http) || http_server_start(s->http, err, sizeof(err))) {
+		fprintf(stderr, "vigil: web server: %s\n", err);
+		session_stop_http(s);
+		return -EIO;
+	}
+	fprintf(stderr, "vigil: web console on %s://%s:%u/\n", s->opts.web.ssl_enabled ? "https" : "http",
+		s->opts.web.listen_address, http_server_port(s->http));
+	return 0;
+}
+
+void session_stop_http(struct session *s)
+{
+	if (!s->http)
+		return;
+	http_server_free(s->http);
+	console_routes_stop();
+	s->http = NULL;
+}
+
 void session_stop_outputs(struct session *s)
 {
 	if (s->outputs_stopped || !s->outputs)
@@ -316,6 +343,7 @@ void session_print_stats(struct session *s, FILE *f)
 		(unsigned long long)(e->stats.events + unknown_events), (unsigned long long)e->stats.evaluated,
 		(unsigned long long)unknown_events);
 	if (s->outputs) {
+		session_stop_http(s);
 		session_stop_outputs(s);
 		outputs__print_stats(s->outputs, f);
 		s->outputs_printed = true;
@@ -332,6 +360,7 @@ void session_print_drops(struct session *s, FILE *f)
 
 void session_fini(struct session *s)
 {
+	session_stop_http(s);
 	session_close_writer(s);
 	fflush(stdout);
 	if (s->outputs) {
