@@ -16,7 +16,7 @@
 	"json_object('id',id,'time',strftime('%Y-%m-%dT%H:%M:%fZ',ts/1000000000.0,'unixepoch'),'ts',ts,"   \
 	"'priority',prio_name,'prio',priority,'rule',rule,'source',source,'hostname',hostname,"             \
 	"'tags',json(tags),'output',output,'container_id',container_id,'container_name',container_name,"    \
-	"'image',image,'k8s_ns',k8s_ns,'k8s_pod',k8s_pod)"
+	"'image',image,'image_repo',image_repo,'k8s_ns',k8s_ns,'k8s_pod',k8s_pod)"
 
 /* Open the database at path read-only (busy timeout set). Returns NULL with
  * a message in err. */
