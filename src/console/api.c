@@ -498,8 +498,13 @@ static int api_alert(sqlite3 *db, const char *idtext, const struct console_req *
 	return rc;
 }
 
-static const uint64_t nice_steps_s[] = { 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800,
-					  21600, 43200, 86400, 172800, 604800 };
+/* Bucket widths of the time series, ns: the smallest giving at most
+ * `buckets` buckets. */
+static const uint64_t nice_steps[] = {
+	1000000ull, 10000000ull, 100000000ull, 1000000000ull, 5000000000ull, 10000000000ull, 30000000000ull,
+	60000000000ull, 300000000000ull, 600000000000ull, 1800000000000ull, 3600000000000ull, 10800000000000ull,
+	21600000000000ull, 43200000000000ull, 86400000000000ull, 604800000000000ull,
+};
 
 static int api_stats(sqlite3 *db, const struct console_req *rq, struct console_resp *r)
 {
@@ -517,10 +522,11 @@ static int api_stats(sqlite3 *db, const struct console_req *rq, struct console_r
 		goto out;
 	unsigned long long total = 0, lo = 0, hi = 0;
 	sscanf(range.buf, "[%llu,%llu,%llu]", &total, &lo, &hi);
-	uint64_t step = nice_steps_s[sizeof(nice_steps_s) / sizeof(nice_steps_s[0]) - 1] * 1000000000ull;
-	for (size_t i = 0; i < sizeof(nice_steps_s) / sizeof(nice_steps_s[0]); i++)
-		if ((hi - lo) / (nice_steps_s[i] * 1000000000ull) < (uint64_t)q.buckets) {
-			step = nice_steps_s[i] * 1000000000ull;
+	size_t nsteps = sizeof(nice_steps) / sizeof(nice_steps[0]);
+	uint64_t step = nice_steps[nsteps - 1];
+	for (size_t i = 0; i < nsteps; i++)
+		if ((hi - lo) / nice_steps[i] < (uint64_t)q.buckets) {
+			step = nice_steps[i];
 			break;
 		}
 	strbuf_reset(&r->body);

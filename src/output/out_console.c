@@ -56,10 +56,11 @@ static int console_open(struct channel *c, char *err, size_t errlen)
 	struct out_console_priv *p = c->priv;
 	if (p->s)
 		return 0;
-	int rc = console_store_open(&p->o, &p->s, err, errlen);
+	char e2[512];
+	int rc = console_store_open(&p->o, &p->s, e2, sizeof(e2));
 	if (rc)
-		return rc;
-	return 0;
+		snprintf(err, errlen, "output %s: %s", c->name, e2);
+	return rc;
 }
 
 static void console_close(struct channel *c)
@@ -150,6 +151,7 @@ const struct backend out_console = {
 	.type = "console",
 	.keys = console_keys,
 	.max_batch = 256,
+	.open_at_start = true,
 	.init = console_init,
 	.open = console_open,
 	.close = console_close,

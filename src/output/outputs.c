@@ -1467,6 +1467,8 @@ int outputs__start(struct outputs *m, char *err, size_t errlen)
 				return -EIO;
 			continue;
 		}
+		if (c->b->open_at_start && c->b->open(c, err, errlen))
+			return -EIO;
 		if (ch_bool(c, "spool.enabled")) {
 			char e2[600];
 			c->spool = spool__open(ch_str(c, "spool.dir"), ch_size(c, "spool.max_size"), ch_bool(c, "spool.fsync"),

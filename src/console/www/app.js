@@ -315,7 +315,7 @@ function drawBars(svg, items, key) {
   const max = Math.max(...items.map((i) => i[1]));
   items.slice(0, 10).forEach(([name, count], i) => {
     const g = el('g', { class: 'bar', 'data-name': name });
-    const w = Math.max(2, (count / max) * (W - 150));
+    const w = Math.max(2, (count / max) * (W - 180));
     g.appendChild(el('rect', { x: 140, y: i * rowH + 2, width: w, height: rowH - 4 }));
     g.appendChild(el('text', { x: 136, y: i * rowH + 12, 'text-anchor': 'end' },
                      name.length > 22 ? name.slice(0, 21) + '…' : name));
