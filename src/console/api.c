@@ -108,12 +108,16 @@ static bool parse_int(const char *v, long long lo, long long hi, long long *out)
  * ("2026-01-01T00:00:00Z", fraction and offset allowed). ns out. */
 static bool parse_time(const char *v, uint64_t *ns)
 {
-	if (strspn(v, "0123456789.") == strlen(v) && *v && *v != '.' && strlen(v) <= 20) {
-		char *end;
-		double d = strtod(v, &end);
-		if (*end || d > 1e10)
+	size_t ni = strspn(v, "0123456789");
+	if (ni && (!v[ni] || (v[ni] == '.' && strspn(v + ni + 1, "0123456789") == strlen(v + ni + 1)))) {
+		/* integer seconds and up to 9 digits of fraction, exactly */
+		if (ni > 10 || (v[ni] && strlen(v + ni + 1) > 9))
 			return false;
-		*ns = (uint64_t)(d * 1e9);
+		uint64_t sec = strtoull(v, NULL, 10), frac = 0, mul = 100000000;
+		if (v[ni])
+			for (const char *c = v + ni + 1; *c; c++, mul /= 10)
+				frac += (uint64_t)(*c - '0') * mul;
+		*ns = sec * 1000000000ull + frac;
 		return true;
 	}
 	struct tm tm;
