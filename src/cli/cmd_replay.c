@@ -122,7 +122,11 @@ int cmd_replay(int argc, char **argv)
 	if (s.opts.drops_simulate)
 		engine_set_drops(&s.e, s.opts.drops_threshold, s.opts.drops_actions, s.opts.drops_rate,
 				 s.opts.drops_max_burst, true);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = engine_replay(&s.e, argv[optind], err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (s.writer) {
 		if (session_close_writer(&s))
 			s.e.exit_status = 1;
@@ -140,8 +144,12 @@ int cmd_replay(int argc, char **argv)
 		sigwait(&quit, &sig);
 	}
 	session_print_drops(&s, stderr);
-	if (s.stats || rc)
+	if (s.stats || rc) {
+		/* the engine's own time: outputs delivering afterwards not counted */
+		uint64_t nev = s.e.stats.events + s.e.stats.unknown_events;
+		fprintf(stderr, "replay: %.3f s, %.0f events/s\n", secs, secs > 0 ? (double)nev / secs : 0.0);
 		session_print_stats(&s, stderr);
+	}
 out:
 	session_fini(&s);
 	return status;

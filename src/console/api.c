@@ -20,6 +20,7 @@
 #define MAX_VALUE 1024		/* bytes of one parameter value */
 #define MAX_LIMIT 1000
 #define DEF_LIMIT 100
+#define MAX_TOTAL 10000		/* /api/alerts counts matches up to this */
 
 /* ===== Responses ===== */
 
@@ -161,7 +162,7 @@ static const struct {
 } list_filters[] = {
 	{ "rule", "rule IN (%s)" },
 	{ "source", "source IN (%s)" },
-	{ "tag", "id IN (SELECT alert_id FROM alert_tags WHERE tag IN (%s))" },
+	{ "tag", "EXISTS (SELECT 1 FROM alert_tags WHERE alert_tags.alert_id = alerts.id AND alert_tags.tag IN (%s))" },
 	{ "ns", "k8s_ns IN (%s)" },
 	{ "pod", "k8s_pod IN (%s)" },
 };
@@ -353,7 +354,7 @@ static int build_query(const struct console_req *rq, const char *const *extra, s
 			}
 			strbuf_addc(&like, '%');
 			q->owned[q->nowned] = strbuf_detach(&like);
-			q_and(q, "output LIKE ? ESCAPE '\\'");
+			q_and(q, "id IN (SELECT id FROM alert_body WHERE output LIKE ? ESCAPE '\\')");
 			q_text(q, q->owned[q->nowned++]);
 		}
 	}
@@ -426,7 +427,7 @@ static int api_alerts(sqlite3 *db, const struct console_req *rq, struct console_
 	if (build_query(rq, extra, &q, r))
 		goto out;
 	/* the total before the cursor condition */
-	strbuf_addf(&sql, "SELECT count(*) FROM alerts%s", q.where.buf);
+	strbuf_addf(&sql, "SELECT count(*) FROM (SELECT 1 FROM alerts%s LIMIT %d)", q.where.buf, MAX_TOTAL + 1);
 	struct strbuf total;
 	strbuf_init(&total);
 	long ok = run(db, sql.buf, &q, NULL, &total, r);
@@ -439,8 +440,9 @@ static int api_alerts(sqlite3 *db, const struct console_req *rq, struct console_
 		q_int(&q, q.cursor);
 	}
 	strbuf_reset(&sql);
-	strbuf_adds(&sql, "SELECT " CONSOLE_ITEM_SQL " FROM alerts");
-	strbuf_addf(&sql, "%s ORDER BY id DESC LIMIT %lld", q.where.buf, q.limit + 1);
+	/* the ids first: a plan that sorts then builds no item it drops */
+	strbuf_adds(&sql, "SELECT " CONSOLE_ITEM_SQL " FROM alerts WHERE id IN (SELECT id FROM alerts");
+	strbuf_addf(&sql, "%s ORDER BY id DESC LIMIT %lld) ORDER BY id DESC", q.where.buf, q.limit + 1);
 	long n = run(db, sql.buf, &q, "\n", &items, r);
 	if (n < 0) {
 		strbuf_fini(&total);
@@ -460,7 +462,10 @@ static int api_alerts(sqlite3 *db, const struct console_req *rq, struct console_
 		if (*c == '\n')
 			*c = ',';
 	strbuf_reset(&r->body);
-	strbuf_addf(&r->body, "{\"alerts\":[%s],\"count\":%ld,\"total\":%s,\"next_cursor\":", items.buf, n, total.buf);
+	/* counting stops past MAX_TOTAL: a page never pays for a full count */
+	long long tot = atoll(total.buf);
+	strbuf_addf(&r->body, "{\"alerts\":[%s],\"count\":%ld,\"total\":%lld,\"total_capped\":%s,\"next_cursor\":",
+		    items.buf, n, tot > MAX_TOTAL ? MAX_TOTAL : tot, tot > MAX_TOTAL ? "true" : "false");
 	if (next)
 		strbuf_addf(&r->body, "\"%lld\"}", next);
 	else
@@ -486,7 +491,7 @@ static int api_alert(sqlite3 *db, const char *idtext, const struct console_req *
 	strbuf_init(&out);
 	q_int(&q, id);
 	long n = run(db,
-		     "SELECT json_object('alert'," CONSOLE_ITEM_SQL ",'event',json(json),'rule',"
+		     "SELECT json_object('alert'," CONSOLE_ITEM_SQL ",'event',(SELECT json(json) FROM alert_body WHERE alert_body.id = alerts.id),'rule',"
 		     "(SELECT value FROM json_each((SELECT value FROM meta WHERE key = 'rules'))"
 		     " WHERE json_extract(value, '$.name') = alerts.rule LIMIT 1)) FROM alerts WHERE id = ?",
 		     &q, NULL, &out, r);
@@ -539,10 +544,10 @@ static int api_stats(sqlite3 *db, const struct console_req *rq, struct console_r
 	static const struct {
 		const char *key, *fmt;
 	} parts[] = {
-		{ "series", "SELECT json_group_array(json_array(b, prio_name, c)) FROM (SELECT (ts / %llu) * %llu AS b,"
-			    " prio_name, priority, count(*) AS c FROM alerts%s GROUP BY b, priority ORDER BY b, priority)" },
-		{ "priorities", "SELECT json_group_array(json_object('name', prio_name, 'count', c)) FROM (SELECT prio_name,"
-				" priority, count(*) AS c FROM alerts%s GROUP BY priority ORDER BY priority)" },
+		{ "series", "SELECT json_group_array(json_array(b, " CONSOLE_PRIO_NAME_SQL("p") ", c)) FROM (SELECT"
+			    " (ts / %llu) * %llu AS b, priority AS p, count(*) AS c FROM alerts%s GROUP BY b, p ORDER BY b, p)" },
+		{ "priorities", "SELECT json_group_array(json_object('name', " CONSOLE_PRIO_NAME_SQL("p") ", 'count', c))"
+				" FROM (SELECT priority AS p, count(*) AS c FROM alerts%s GROUP BY p ORDER BY p)" },
 		{ "top_rules", "SELECT json_group_array(json_object('name', rule, 'count', c)) FROM (SELECT rule,"
 			       " count(*) AS c FROM alerts%s GROUP BY rule ORDER BY c DESC, rule LIMIT 10)" },
 		{ "top_containers", "SELECT json_group_array(json_object('name', n, 'count', c)) FROM (SELECT"
@@ -550,9 +555,9 @@ static int api_stats(sqlite3 *db, const struct console_req *rq, struct console_r
 				    " GROUP BY n ORDER BY c DESC, n LIMIT 10)" },
 		{ "top_namespaces", "SELECT json_group_array(json_object('name', k8s_ns, 'count', c)) FROM (SELECT"
 				    " k8s_ns, count(*) AS c FROM alerts%s%s GROUP BY k8s_ns ORDER BY c DESC, k8s_ns LIMIT 10)" },
-		{ "mitre", "SELECT json_group_array(json_object('tactic', tag, 'count', c)) FROM (SELECT tag, count(*)"
-			   " AS c FROM alert_tags JOIN alerts ON alerts.id = alert_tags.alert_id%s%s GROUP BY tag ORDER BY"
-			   " c DESC, tag)" },
+		{ "mitre", "SELECT json_group_array(json_object('tactic', tag, 'count', c)) FROM (SELECT alert_tags.tag AS tag,"
+			   " count(*) AS c FROM alert_tags JOIN alerts ON alerts.id = alert_tags.alert_id%s%s GROUP BY alert_tags.tag"
+			   " ORDER BY c DESC, alert_tags.tag)" },
 	};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		strbuf_reset(&sql);
@@ -564,8 +569,11 @@ static int api_stats(sqlite3 *db, const struct console_req *rq, struct console_r
 										: " WHERE container_id IS NOT NULL AND container_id <> 'host'");
 		else if (i == 4)
 			strbuf_addf(&sql, parts[i].fmt, q.where.buf, q.where.len ? " AND k8s_ns IS NOT NULL" : " WHERE k8s_ns IS NOT NULL");
-		else if (i == 5)
-			strbuf_addf(&sql, parts[i].fmt, q.where.len ? q.where.buf : " WHERE 1", " AND tag GLOB 'mitre_*'");
+		else if (i == 5 && q.where.len)
+			strbuf_addf(&sql, parts[i].fmt, q.where.buf, " AND alert_tags.tag GLOB 'mitre_*'");
+		else if (i == 5)	/* no filter: the tags table alone */
+			strbuf_adds(&sql, "SELECT json_group_array(json_object('tactic', tag, 'count', c)) FROM (SELECT tag,"
+					  " count(*) AS c FROM alert_tags WHERE tag GLOB 'mitre_*' GROUP BY tag ORDER BY c DESC, tag)");
 		else
 			strbuf_addf(&sql, parts[i].fmt, q.where.buf);
 		if (run(db, sql.buf, &q, NULL, &part, r) < 0)

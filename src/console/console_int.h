@@ -15,8 +15,13 @@
 #define CONSOLE_ITEM_SQL                                                                                  \
 	"json_object('id',id,'time',strftime('%Y-%m-%dT%H:%M:%fZ',ts/1000000000.0,'unixepoch'),'ts',ts,"   \
 	"'priority',prio_name,'prio',priority,'rule',rule,'source',source,'hostname',hostname,"             \
-	"'tags',json(tags),'output',output,'container_id',container_id,'container_name',container_name,"    \
+	"'tags',json(tags),'output',(SELECT output FROM alert_body WHERE alert_body.id = alerts.id),'container_id',container_id,'container_name',container_name,"    \
 	"'image',image,'image_repo',image_repo,'k8s_ns',k8s_ns,'k8s_pod',k8s_pod)"
+
+/* A priority number's name, in SQL (column p). */
+#define CONSOLE_PRIO_NAME_SQL(p)                                                                            \
+	"CASE " p " WHEN 0 THEN 'Emergency' WHEN 1 THEN 'Alert' WHEN 2 THEN 'Critical' WHEN 3 THEN 'Error'"  \
+	" WHEN 4 THEN 'Warning' WHEN 5 THEN 'Notice' WHEN 6 THEN 'Informational' ELSE 'Debug' END"
 
 /* Open the database at path read-only (busy timeout set). Returns NULL with
  * a message in err. */

@@ -21,34 +21,38 @@
 #include "output/alert.h"
 #include "rules/ruleset.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define HUB_CAP 1024		/* alerts the stream keeps for slow subscribers */
 
+/* alerts holds the small columns the filters and charts scan (a full scan
+ * reads no JSON); alert_body the output text and the JSON document, read for
+ * the rows shown. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE TABLE IF NOT EXISTS alerts("
 	" id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, priority INTEGER NOT NULL, prio_name TEXT NOT NULL,"
-	" rule TEXT NOT NULL, source TEXT, hostname TEXT, uuid TEXT, tags TEXT NOT NULL DEFAULT '[]',"
-	" output TEXT, container_id TEXT, container_name TEXT, image TEXT, image_repo TEXT, k8s_ns TEXT,"
-	" k8s_pod TEXT, json TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts);"
+	" rule TEXT NOT NULL, source TEXT, hostname TEXT, tags TEXT NOT NULL DEFAULT '[]',"
+	" container_id TEXT, container_name TEXT, image TEXT, image_repo TEXT, k8s_ns TEXT, k8s_pod TEXT);"
+	"CREATE TABLE IF NOT EXISTS alert_body(id INTEGER PRIMARY KEY, uuid TEXT, output TEXT, json TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS alerts_ts ON alerts(ts, priority);"
 	"CREATE INDEX IF NOT EXISTS alerts_priority ON alerts(priority);"
 	"CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule);"
 	"CREATE INDEX IF NOT EXISTS alerts_source ON alerts(source);"
 	"CREATE INDEX IF NOT EXISTS alerts_container_id ON alerts(container_id);"
-	"CREATE INDEX IF NOT EXISTS alerts_container_name ON alerts(container_name);"
+	"CREATE INDEX IF NOT EXISTS alerts_container_name ON alerts(container_name, container_id);"
 	"CREATE INDEX IF NOT EXISTS alerts_image ON alerts(image);"
 	"CREATE INDEX IF NOT EXISTS alerts_image_repo ON alerts(image_repo);"
 	"CREATE INDEX IF NOT EXISTS alerts_k8s_ns ON alerts(k8s_ns);"
 	"CREATE INDEX IF NOT EXISTS alerts_k8s_pod ON alerts(k8s_pod);"
 	"CREATE TABLE IF NOT EXISTS alert_tags(tag TEXT NOT NULL, alert_id INTEGER NOT NULL,"
 	" PRIMARY KEY(tag, alert_id)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS alert_tags_id ON alert_tags(alert_id);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(output, content='alerts', content_rowid='id',"
+	"CREATE INDEX IF NOT EXISTS alert_tags_id ON alert_tags(alert_id, tag);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS alerts_fts USING fts5(output, content='alert_body', content_rowid='id',"
 	" tokenize='trigram');"
 	"CREATE TRIGGER IF NOT EXISTS alerts_ad AFTER DELETE ON alerts BEGIN"
-	" INSERT INTO alerts_fts(alerts_fts, rowid, output) VALUES('delete', old.id, old.output);"
-	" DELETE FROM alert_tags WHERE alert_id = old.id; END;";
+	" DELETE FROM alert_body WHERE id = old.id; DELETE FROM alert_tags WHERE alert_id = old.id; END;"
+	"CREATE TRIGGER IF NOT EXISTS alert_body_ad AFTER DELETE ON alert_body BEGIN"
+	" INSERT INTO alerts_fts(alerts_fts, rowid, output) VALUES('delete', old.id, old.output); END;";
 
 /* ===== The hub: recently stored alerts for the stream ===== */
 
@@ -224,7 +228,7 @@ struct console_store {
 	struct console_store_opts o;
 	char *path;
 	sqlite3 *db;
-	sqlite3_stmt *ins, *ins_fts, *ins_tag, *item;
+	sqlite3_stmt *ins, *ins_body, *ins_fts, *ins_tag, *item;
 	uint64_t count;
 	uint64_t max_ts;
 	uint64_t last_age_prune_ts;
@@ -302,8 +306,10 @@ int console_store_open(const struct console_store_opts *o, struct console_store 
 	sqlite3_busy_timeout(s->db, 5000);
 	/* WAL: the API's readers never block the writer; NORMAL sync: a
 	 * power loss may lose the last transactions, never the database */
-	if ((rc = exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;", err,
-		       errlen)))
+	if ((rc = exec(s->db,
+		       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+		       " PRAGMA journal_size_limit=67108864;",	/* the WAL shrinks back after checkpoints */
+		       err, errlen)))
 		goto fail;
 	if ((rc = exec(s->db, "BEGIN", err, errlen)) || (rc = exec(s->db, schema, err, errlen)))
 		goto fail;
@@ -321,10 +327,12 @@ int console_store_open(const struct console_store_opts *o, struct console_store 
 	if ((rc = exec(s->db, "COMMIT", err, errlen)))
 		goto fail;
 	if (sqlite3_prepare_v2(s->db,
-			       "INSERT INTO alerts(ts, priority, prio_name, rule, source, hostname, uuid, tags, output,"
-			       " container_id, container_name, image, image_repo, k8s_ns, k8s_pod, json)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       "INSERT INTO alerts(ts, priority, prio_name, rule, source, hostname, tags,"
+			       " container_id, container_name, image, image_repo, k8s_ns, k8s_pod)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO alert_body(id, uuid, output, json) VALUES(?,?,?,?)", -1,
+			       &s->ins_body, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO alerts_fts(rowid, output) VALUES(?, ?)", -1, &s->ins_fts, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO alert_tags(tag, alert_id) VALUES(?, ?)", -1, &s->ins_tag,
@@ -374,19 +382,24 @@ static int insert_one(struct console_store *s, const struct console_alert *a, st
 	sqlite3_bind_text(st, 4, a->rule ? a->rule : "", -1, SQLITE_STATIC);
 	bind_opt(st, 5, a->source);
 	bind_opt(st, 6, a->hostname);
-	bind_opt(st, 7, a->uuid);
-	sqlite3_bind_text(st, 8, tags->buf, (int)tags->len, SQLITE_STATIC);
-	bind_opt(st, 9, a->output);
-	bind_opt(st, 10, a->container_id);
-	bind_opt(st, 11, a->container_name);
-	bind_opt(st, 12, a->image);
-	bind_opt(st, 13, a->image_repo);
-	bind_opt(st, 14, a->k8s_ns);
-	bind_opt(st, 15, a->k8s_pod);
-	sqlite3_bind_text(st, 16, a->json ? a->json : "{}", a->json ? (int)a->json_len : 2, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, tags->buf, (int)tags->len, SQLITE_STATIC);
+	bind_opt(st, 8, a->container_id);
+	bind_opt(st, 9, a->container_name);
+	bind_opt(st, 10, a->image);
+	bind_opt(st, 11, a->image_repo);
+	bind_opt(st, 12, a->k8s_ns);
+	bind_opt(st, 13, a->k8s_pod);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
 	sqlite3_int64 id = sqlite3_last_insert_rowid(s->db);
+	st = s->ins_body;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	bind_opt(st, 2, a->uuid);
+	bind_opt(st, 3, a->output);
+	sqlite3_bind_text(st, 4, a->json ? a->json : "{}", a->json ? (int)a->json_len : 2, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
 	if (a->output) {
 		sqlite3_reset(s->ins_fts);
 		sqlite3_bind_int64(s->ins_fts, 1, id);
@@ -492,6 +505,7 @@ void console_store_close(struct console_store *s)
 		pthread_mutex_unlock(&g_hub.mu);
 	}
 	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->ins_body);
 	sqlite3_finalize(s->ins_fts);
 	sqlite3_finalize(s->ins_tag);
 	sqlite3_finalize(s->item);

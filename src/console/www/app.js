@@ -102,7 +102,7 @@ async function loadList(more) {
     for (const a of res.alerts) tbody.appendChild(row(a));
     cursor = res.next_cursor;
     $('#more').hidden = !cursor;
-    $('#total').textContent = res.total + ' alert' + (res.total === 1 ? '' : 's');
+    $('#total').textContent = res.total + (res.total_capped ? '+' : '') + ' alert' + (res.total === 1 ? '' : 's');
     $('#total').dataset.total = res.total;
     document.body.dataset.loaded = '1';
     showError('');
