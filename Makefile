@@ -13,7 +13,8 @@ CTEST_ARGS ?=
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
 # backends' libraries and the servers their tests start on loopback;
-# libmicrohttpd for the embedded HTTP server (/metrics, /healthz).
+# libmicrohttpd for the embedded HTTP server (/metrics, /healthz); SQLite for
+# the alert console's store, chromium and nodejs for its browser tests.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
@@ -37,6 +38,11 @@ deps:
 		apt-get install -y --no-install-recommends $$missing || \
 		{ apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
+	@# npm (the console's browser tests install playwright-core with it): Debian's
+	@# package only when no npm is there (a NodeSource nodejs brings its own)
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; } || \
+		echo "make deps: npm missing: the console browser tests will be skipped" >&2
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -20,7 +20,7 @@
 #define MAX_VALUE 1024		/* bytes of one parameter value */
 #define MAX_LIMIT 1000
 #define DEF_LIMIT 100
-#define MAX_TOTAL 10000		/* /api/alerts counts matches up to this */
+#define MAX_TOTAL 1000		/* /api/alerts counts matches up to this */
 
 /* ===== Responses ===== */
 
