@@ -480,6 +480,9 @@ int console_store_insert(struct console_store *s, const struct console_alert *a,
 		if (sqlite3_step(s->item) == SQLITE_ROW)
 			hub_push((uint64_t)id, xstrdup((const char *)sqlite3_column_text(s->item, 0)));
 	}
+	/* a stepped statement holds its read snapshot: the WAL could never be
+	 * checkpointed */
+	sqlite3_reset(s->item);
 	pthread_cond_broadcast(&g_hub.cv);
 	pthread_mutex_unlock(&g_hub.mu);
 	return 0;
