@@ -336,5 +336,25 @@ r = subprocess.run([VIGIL, "replay", cap, "-r", RULES] + console_args("/nonexist
 check(r.returncode != 0 and ("cannot open" in r.stderr or "unable to open" in r.stderr),
       "an unwritable database path stops vigil at start: " + r.stderr.strip().splitlines()[-1][:120])
 
+# ===== configuration: falco.yaml style, errors at file:line:col =====
+cfg = os.path.join(work, "vigil.yaml")
+with open(cfg, "w") as f:
+    f.write("outputs:\n  console:\n    type: console\n    path: %s\n    max_alerts: -5\n    max_age: 2x\n"
+            "    bogus_key: 1\n" % os.path.join(work, "cfg.db"))
+r = subprocess.run([VIGIL, "replay", cap, "-r", RULES, "-c", cfg], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                   text=True)
+check(r.returncode != 0 and "%s:5:5: error: max_alerts: '-5' is not a non-negative integer" % cfg in r.stderr
+      and "%s:6:5: error: max_age: '2x' is not a duration" % cfg in r.stderr and "%s:7:5:" % cfg in r.stderr,
+      "console keys are checked at file:line:col:\n" + r.stderr.strip())
+with open(cfg, "w") as f:
+    f.write("outputs:\n  console:\n    type: console\n    path: %s\n    max_alerts: 30\n    prune_batch: 5\n"
+            % os.path.join(work, "cfg.db"))
+r = subprocess.run([VIGIL, "replay", cap, "-r", RULES, "-c", cfg], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   text=True)
+r2 = subprocess.run([VIGIL, "console", "query", os.path.join(work, "cfg.db"), "/api/stats"], stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL, text=True)
+check(r.returncode == 0 and 30 <= json.loads(r2.stdout)["total"] < 35,
+      "a console output from the configuration file (max_alerts: 30): %s stored" % json.loads(r2.stdout)["total"])
+
 subprocess.run(["rm", "-rf", work])
 finish()
