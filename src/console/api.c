@@ -462,10 +462,21 @@ static int api_alerts(sqlite3 *db, const struct console_req *rq, struct console_
 		if (*c == '\n')
 			*c = ',';
 	strbuf_reset(&r->body);
+	/* the newest id of all: the page's stream starts after it, so no
+	 * alert falls between the list and the stream */
+	struct strbuf last;
+	strbuf_init(&last);
+	if (run(db, "SELECT coalesce(max(id), 0) FROM alerts", NULL, NULL, &last, r) < 0) {
+		strbuf_fini(&last);
+		strbuf_fini(&total);
+		goto out;
+	}
 	/* counting stops past MAX_TOTAL: a page never pays for a full count */
 	long long tot = atoll(total.buf);
-	strbuf_addf(&r->body, "{\"alerts\":[%s],\"count\":%ld,\"total\":%lld,\"total_capped\":%s,\"next_cursor\":",
-		    items.buf, n, tot > MAX_TOTAL ? MAX_TOTAL : tot, tot > MAX_TOTAL ? "true" : "false");
+	strbuf_addf(&r->body,
+		    "{\"alerts\":[%s],\"count\":%ld,\"total\":%lld,\"total_capped\":%s,\"last_id\":%s,\"next_cursor\":",
+		    items.buf, n, tot > MAX_TOTAL ? MAX_TOTAL : tot, tot > MAX_TOTAL ? "true" : "false", last.buf);
+	strbuf_fini(&last);
 	if (next)
 		strbuf_addf(&r->body, "\"%lld\"}", next);
 	else

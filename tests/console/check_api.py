@@ -109,6 +109,8 @@ for _ in range(100):
         break
     time.sleep(0.1)
 check(doc["total"] == len(printed), "the store holds every alert (%s)" % doc.get("total"))
+st, doc, _b = get("/api/alerts?" + q(rule="Notice file opened", limit=1))
+check(doc["last_id"] == 120 and doc["alerts"][0]["id"] < 120, "last_id is the newest id of all, not of the filter")
 
 
 def outputs(docs):

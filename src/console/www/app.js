@@ -19,6 +19,7 @@ let cursor = null;     // next page of the current list
 let shown = new Set(); // alert ids in the table
 let rules = new Map(); // rule name -> {desc, tags, priority}
 let statsTimer = null;
+let stream = null;     // the EventSource, opened after the first list
 
 // ===== URL <-> state =====
 
@@ -105,6 +106,7 @@ async function loadList(more) {
     $('#total').textContent = res.total + (res.total_capped ? '+' : '') + ' alert' + (res.total === 1 ? '' : 's');
     $('#total').dataset.total = res.total;
     document.body.dataset.loaded = '1';
+    if (!stream) connect(res.last_id);
     showError('');
   } catch (e) {
     showError(e.message);
@@ -231,8 +233,10 @@ function matches(a) {
   return true;
 }
 
-function connect() {
-  const es = new EventSource('/api/stream');
+// The stream starts after the newest alert the first list saw (none falls
+// in between); a reconnect resumes from the last event (Last-Event-ID).
+function connect(after) {
+  const es = stream = new EventSource('/api/stream?after=' + encodeURIComponent(after || 0));
   const live = $('#live');
   es.onopen = () => { live.dataset.state = 'open'; live.textContent = 'live'; };
   es.onerror = () => { live.dataset.state = 'reconnecting'; live.textContent = 'reconnecting'; };
@@ -349,4 +353,3 @@ window.addEventListener('hashchange', apply);
 
 loadRules();
 apply();
-connect();
