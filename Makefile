@@ -7,6 +7,8 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr
+DESTDIR    ?=
 CTEST_ARGS ?=
 
 # Debian packages the build and the tests need (installed only when missing);
@@ -20,10 +22,13 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
-	nats-server mosquitto mosquitto-clients rsyslog libmicrohttpd-dev \
-	libsqlite3-dev chromium nodejs
+	nats-server mosquitto mosquitto-clients rsyslog libmicrohttpd-dev openssl \
+	dpkg-dev systemd groff-base man-db bash-completion \
+	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
+	golang-github-xeipuuv-gojsonschema-dev nodejs \
+	libsqlite3-dev chromium
 
-.PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
+.PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
 
 all: build
 
@@ -76,10 +81,25 @@ test: build build-asan build-fuzz
 		ctest --output-on-failure -j $(JOBS) -LE nosan $(CTEST_ARGS)
 	tests/fuzz/smoke.sh $(BUILD_FUZZ) 30
 
+# FHS install (PREFIX=/usr: /usr/bin/vigil, /etc/vigil/{vigil.yaml,rules.d/},
+# /usr/share/vigil, man page, bash completion, /lib/systemd/system/vigil.service);
+# DESTDIR stages it elsewhere. The prefix is compiled in (the default
+# configuration path), so the build is reconfigured with it.
+install: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS) --target vigil
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# The Debian package, from a DESTDIR staging tree: $(BUILD)/vigil_VERSION_ARCH.deb
+deb: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD) -j $(JOBS) --target deb
+
 bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
 	./bench/live.sh $(BUILD)
 	./bench/outputs.sh $(BUILD)
+	./bench/containers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -55,6 +55,9 @@ void live_set_interesting(struct live *l, const struct evtset *types) { (void)l;
 unsigned live_wanted_count(const struct live *l) { (void)l; return 0; }
 int live_next(struct live *l, struct event *ev, int timeout_ms) { (void)l; (void)ev; (void)timeout_ms; return -ENOTSUP; }
 void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0, sizeof(*s)); }
+int live_get_cpu_stats(struct live *l, struct live_stats *per_cpu, int max) { (void)l, (void)per_cpu, (void)max; return 0; }
+int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud) { (void)l, (void)fn, (void)ud; return 0; }
+int live_enable_bpf_stats(void) { return -ENOSYS; }
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out) { (void)l; memset(out, 0, sizeof(*out)); }
 
 #else
@@ -494,6 +497,53 @@ void live_get_stats(struct live *l, struct live_stats *s)
 		if (bpf_program__fd(p) >= 0 && !bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			s->n_drops_recursion += info.recursion_misses;
 	}
+}
+
+int live_get_cpu_stats(struct live *l, struct live_stats *per_cpu, int max)
+{
+	struct vg_counters *pc = calloc((size_t)l->ncpu, sizeof(*pc));
+	uint32_t zero = 0;
+	int n = l->ncpu < max ? l->ncpu : max;
+	memset(per_cpu, 0, (size_t)n * sizeof(*per_cpu));
+	if (!pc || bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.vg_counters), &zero, pc)) {
+		free(pc);
+		return -EIO;
+	}
+	for (int c = 0; c < n; c++) {
+		struct live_stats *s = &per_cpu[c];
+		s->n_evts = pc[c].n_evts;
+		s->n_drops_buffer = pc[c].n_drops_buffer;
+		for (int k = 0; k < VG_DROP_CAT_MAX; k++)
+			s->n_drops_buffer_cat[k] = pc[c].n_drops_buffer_cat[k];
+		s->n_drops_scratch = pc[c].n_drops_scratch;
+		s->n_drops_nomap = pc[c].n_drops_nomap;
+		s->n_truncated = pc[c].n_truncated;
+		s->n_unreadable = pc[c].n_unreadable;
+	}
+	free(pc);
+	return n;
+}
+
+int live_enable_bpf_stats(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return fd >= 0 ? fd : -errno;
+}
+
+int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud)
+{
+	struct bpf_program *p;
+	int n = 0;
+	bpf_object__for_each_program(p, l->skel->obj) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_program__fd(p) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		fn(ud, bpf_program__name(p), info.run_time_ns, info.run_cnt, info.recursion_misses);
+		n++;
+	}
+	return n;
 }
 
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)

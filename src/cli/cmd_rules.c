@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
+#include "cli/options.h"
+#include "cli/session.h"
 #include "common/diag.h"
 #include "rules/ruleset.h"
 
@@ -21,7 +24,8 @@ static void usage(FILE *f)
 		   "       vigil rules test [options] PATH...   (vigil rules test --help)\n"
 		   "\n"
 		   "RULES are rules files or directories (their *.yaml/*.yml files load in\n"
-		   "alphabetical order), loaded in the order given, as Falco does.\n"
+		   "alphabetical order), loaded in the order given, as Falco does. Without\n"
+		   "RULES, check and list take the rules_files of %s.\n"
 		   "\n"
 		   "  check    load and compile; print every error and warning as\n"
 		   "           file:line:col with the source line; exit 1 on any error\n"
@@ -29,7 +33,8 @@ static void usage(FILE *f)
 		   "  explain  print a rule's condition after list substitution and exceptions,\n"
 		   "           and the event types it is indexed on\n"
 		   "  test     run rule test cases (a capture or a command, the rules, the\n"
-		   "           alerts expected) and report what fired against what was expected\n");
+		   "           alerts expected) and report what fired against what was expected\n",
+		session_default_config);
 }
 
 static void print_evttypes(const struct rule *r, FILE *f)
@@ -70,7 +75,7 @@ int cmd_rules(int argc, char **argv)
 	if (!strcmp(sub, "test"))
 		return cmd_rules_test(argc - 1, argv + 1);
 	const char *explain = NULL;
-	const char **paths = calloc((size_t)argc, sizeof(char *));
+	const char **paths = calloc((size_t)argc + 16, sizeof(char *));
 	size_t np = 0;
 	int i = 2;
 	if (!strcmp(sub, "explain")) {
@@ -97,8 +102,27 @@ int cmd_rules(int argc, char **argv)
 		} else
 			paths[np++] = argv[i];
 	}
+	struct cli_options defaults;
+	cli_options_init(&defaults);
+	struct stat st;
+	if (!np && !explain && !stat(session_default_config, &st)) {
+		/* an installed vigil: the rules its configuration names */
+		struct diag_list cdl;
+		diag_list_init(&cdl);
+		int crc = cli_options_load(&defaults, session_default_config, &cdl);
+		diag_print(&cdl, stderr);
+		diag_list_fini(&cdl);
+		if (crc) {
+			cli_options_fini(&defaults);
+			free(paths);
+			return 1;
+		}
+		for (int k = 0; k < defaults.nrules_files; k++)
+			paths[np++] = defaults.rules_files[k];
+	}
 	if (!np) {
 		fprintf(stderr, "vigil: no rules files given\n");
+		cli_options_fini(&defaults);
 		free(paths);
 		return 2;
 	}
@@ -131,6 +155,7 @@ int cmd_rules(int argc, char **argv)
 	}
 	ruleset_free(rs);
 	diag_list_fini(&dl);
+	cli_options_fini(&defaults);
 	free(paths);
 	return status;
 }

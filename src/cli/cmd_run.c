@@ -13,7 +13,9 @@
 #include "cli/cli.h"
 #include "cli/live_run.h"
 #include "cli/policy_run.h"
+#include "cli/ops.h"
 #include "cli/session.h"
+#include "console/routes.h"
 
 static void usage(FILE *f)
 {
@@ -23,8 +25,10 @@ static void usage(FILE *f)
 		"Watches this host live through vigil's BPF probe and prints an alert, exactly\n"
 		"as Falco does, for every event a rule matches. Needs root (or CAP_BPF,\n"
 		"CAP_PERFMON and CAP_SYS_PTRACE) and a kernel with BTF. Stops on SIGINT/SIGTERM.\n"
+		"Without -c, reads %s when it exists (its rules_files are the\n"
+		"rules when no -r is given), as Falco reads /etc/falco/falco.yaml.\n"
 		"\n"
-		"options:\n");
+		"options:\n", session_default_config);
 	session_usage_options(f);
 	fprintf(f,
 		"  --duration SECONDS     stop after this long\n"
@@ -37,14 +41,40 @@ static void usage(FILE *f)
 		"  --allow-override-downgrade=sigkill\n"
 		"                         turn an Override this kernel cannot route into Sigkill\n"
 		"  --policy-events FILE   write the policy events there (default: stdout)\n"
-		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n");
+		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n"
+		"\n"
+		"Operations (falco.yaml keys, or -o KEY=VALUE):\n"
+		"  webserver.enabled=true        /healthz, /version and Prometheus /metrics on\n"
+		"                                webserver.listen_address (127.0.0.1):listen_port (8765);\n"
+		"                                ssl_enabled/ssl_certificate, basic_auth USER:PASS or\n"
+		"                                bearer_token TOKEN\n"
+		"  metrics.enabled=true          the \"Falco internal: metrics snapshot\" alert every\n"
+		"                                metrics.interval (1h); metrics.output_file appends it;\n"
+		"                                metrics.enable_kernel_bpf_stats=true: BPF run times\n"
+		"  SIGHUP, watch_config_files    reload rules and configuration without stopping\n"
+		"                                (true: on any change of a -c or rules file); a\n"
+		"                                failed reload keeps the running set\n");
+}
+
+static void console_ops_mount(void *ud, struct http_server *srv, struct live_loop *lp)
+{
+	(void)ud;
+	(void)lp;
+	if (srv && console_mount(srv))
+		fprintf(stderr, "vigil: the alert console's routes could not be added\n");
+}
+
+static void console_ops_stop(void *ud)
+{
+	(void)ud;
+	console_routes_stop();
 }
 
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT };
 	struct option longopts[SESSION_NLONGOPTS + 8];
-	struct live_run_opts lo = { 0 };
+	struct live_run_opts lo = { .ops = true };
 	struct session s;
 	struct policy_run pr;
 	const char **policies = calloc((size_t)argc + 1, sizeof(char *));
@@ -65,7 +95,7 @@ int cmd_run(int argc, char **argv)
 	longopts[SESSION_NLONGOPTS + 7] = (struct option){ 0 };
 
 	optind = 1;
-	if (session_init(&s, argc, argv))
+	if (session_init(&s, argc, argv) || session_load_default_config(&s) < 0)
 		goto out;
 	while ((c = getopt_long(argc, argv, SESSION_SHORTOPTS "h", longopts, NULL)) != -1) {
 		int rc = session_opt(&s, c, optarg);
@@ -130,8 +160,11 @@ int cmd_run(int argc, char **argv)
 		pr_loaded = true;
 		lo.policy = &pr;
 	}
-	if (session_start(&s, !output && !npolicies) || session_start_http(&s))
+	if (session_start(&s, !output && !npolicies))
 		goto out_pr;
+	/* the alert console on ops' server (webserver.enabled) */
+	static const struct ops_ext console_ext = { .mount = console_ops_mount, .stop = console_ops_stop };
+	ops_register(&console_ext);
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
 		goto out;

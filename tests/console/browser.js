@@ -55,7 +55,8 @@ function startVigil(argv, readyRe, timeoutMs) {
         const line = errBuf.slice(0, i);
         errBuf = errBuf.slice(i + 1);
         v.err.push(line);
-        const m = /web console on https?:\/\/[^:]+:(\d+)\//.exec(line);
+        // replay --serve: "web console on http://ADDR:PORT/"; run: ops' "web server listening on ADDR:PORT"
+        const m = /(?:web console on https?:\/\/|web server listening on )\S*?:(\d+)\b/.exec(line);
         if (m) v.port = Number(m[1]);
         if (readyRe.test(line) && !done) { done = true; clearTimeout(timer); resolve(v); }
       }
@@ -197,6 +198,8 @@ async function liveMode(vigil, rules, work) {
   const v = await startVigil([vigil, 'run', '-r', rules, '--json', '-o', 'outputs.con.type=console',
     '-o', 'outputs.con.path=' + db, '-o', 'webserver.enabled=true', '-o', 'webserver.listen_port=0'],
     /live capture started/, 120000);
+  for (let i = 0; i < 100 && !v.port; i++) await new Promise((r) => setTimeout(r, 100));
+  check(v.port > 0, 'vigil run serves the console (port ' + v.port + ')');
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {

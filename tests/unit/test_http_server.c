@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,7 +262,7 @@ static void on_sse(void *ud, struct http_req *rq)
 }
 
 /* A stream whose client leaves: writes end with -EPIPE. */
-static struct http_stream *g_abandoned;
+static struct http_stream *_Atomic g_abandoned;
 
 static void on_forever(void *ud, struct http_req *rq)
 {
@@ -339,6 +340,70 @@ static void test_stop_with_stream(void **state)
 	assert_true(WIFEXITED(ws));
 }
 
+/* TLS with Falco's combined PEM (certificate and key in one file). */
+static void test_tls(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-http-tls-XXXXXX", cmd[512], pem[128], url[128], err[256];
+	if (!mkdtemp(dir))
+		fail();
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/k -out %s/c -days 1 -subj /CN=localhost "
+		 ">/dev/null 2>&1 && cat %s/c %s/k > %s/both.pem",
+		 dir, dir, dir, dir, dir);
+	if (system(cmd)) {
+		print_message("openssl cannot make a certificate: TLS not tested\n");
+		skip();
+	}
+	struct http_cfg cfg;
+	http_cfg_init(&cfg);
+	snprintf(pem, sizeof(pem), "%s/both.pem", dir);
+	assert_int_equal(http_cfg_set(&cfg, "webserver.ssl_enabled", "true", err, sizeof(err)), 0);
+	assert_int_equal(http_cfg_set(&cfg, "webserver.ssl_certificate", pem, err, sizeof(err)), 0);
+	cfg.listen_port = 0;
+	struct http_server *srv = http_server_new(&cfg, err, sizeof(err));
+	assert_non_null(srv);
+	http_route(srv, "GET", "/api", 0, on_echo, "tls");
+	assert_int_equal(http_server_start(srv, err, sizeof(err)), 0);
+	struct fetch f = { 0 };
+	strbuf_init(&f.body);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%u/api", http_server_port(srv));
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f.status);
+	assert_int_equal(f.status, 200);
+	assert_string_equal(f.body.buf, "tls GET /api sub= q=- body=0:");
+	curl_easy_cleanup(c);
+	strbuf_fini(&f.body);
+	/* plain HTTP to the TLS port does not get an answer */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/api", http_server_port(srv));
+	c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	strbuf_init(&f.body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	f.status = 0;
+	CURLcode cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f.status);
+	assert_true(cc != CURLE_OK || f.status != 200);
+	curl_easy_cleanup(c);
+	strbuf_fini(&f.body);
+	http_server_free(srv);
+	/* a certificate file without a key is refused with its name */
+	snprintf(pem, sizeof(pem), "%s/c", dir);
+	assert_int_equal(http_cfg_set(&cfg, "webserver.ssl_certificate", pem, err, sizeof(err)), 0);
+	assert_null(http_server_new(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "no PEM private key"));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -348,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_sse),
 		cmocka_unit_test(test_stop_with_stream),
+		cmocka_unit_test(test_tls),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	curl_global_cleanup();
