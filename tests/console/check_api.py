@@ -338,6 +338,29 @@ r = subprocess.run([VIGIL, "replay", cap, "-r", RULES] + console_args("/nonexist
 check(r.returncode != 0 and ("cannot open" in r.stderr or "unable to open" in r.stderr),
       "an unwritable database path stops vigil at start: " + r.stderr.strip().splitlines()[-1][:120])
 
+# ===== authentication: the console's routes are the server's =====
+p = subprocess.Popen([VIGIL, "replay", cap, "-r", RULES, "--serve", "-o", "webserver.enabled=true",
+                      "-o", "webserver.listen_port=0", "-o", "webserver.bearer_token=s3cret",
+                      "-o", "stdout_output.enabled=false"] + console_args(os.path.join(work, "auth.db")),
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
+port = None
+for line in p.stderr:
+    m = re.search(r"web console on http://127\.0\.0\.1:(\d+)/", line)
+    port = int(m.group(1)) if m else port
+    if "replay done; serving" in line:
+        break
+threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
+codes = [get(u)[0] for u in ("/api/alerts", "/", "/app.js", "/api/stream")]
+for _ in range(100):  # the worker stores asynchronously
+    st_ok, doc_ok, _b = get("/api/alerts?limit=1", {"Authorization": "Bearer s3cret"})
+    if st_ok != 200 or doc_ok["count"]:
+        break
+    time.sleep(0.1)
+check(port and codes == [401] * 4 and st_ok == 200 and doc_ok["count"] == 1,
+      "with webserver.bearer_token the page and the API need the token (%s, then %s)" % (codes, st_ok))
+p.send_signal(signal.SIGTERM)
+p.wait(30)
+
 # ===== configuration: falco.yaml style, errors at file:line:col =====
 cfg = os.path.join(work, "vigil.yaml")
 with open(cfg, "w") as f:
