@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/xalloc.h"
@@ -21,6 +23,8 @@ struct out_console_priv {
 	struct json_object **docs;
 	char **images;
 	size_t cap;
+	int nice;		/* the worker's: detection first when CPUs are busy */
+	bool niced;
 };
 
 static const struct okey console_keys[] = {
@@ -28,6 +32,7 @@ static const struct okey console_keys[] = {
 	{ "max_alerts", K_INT, "100000", NULL },
 	{ "max_age", K_DUR, "168h", NULL },
 	{ "prune_batch", K_INT, NULL, NULL },
+	{ "nice", K_INT, "10", NULL },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -45,6 +50,11 @@ static int console_init(struct channel *c, struct diag_list *dl)
 	p->o.prune_batch = ch_kv(c, "prune_batch") ? (uint64_t)ch_int(c, "prune_batch") : p->o.max_alerts / 10;
 	if (!p->o.prune_batch)
 		p->o.prune_batch = 100;
+	p->nice = (int)ch_int(c, "nice");
+	if (p->nice > 19) {
+		ch_error(c, dl, "nice", "nice: %d is not from 0 to 19", p->nice);
+		return -EINVAL;
+	}
 	/* a live view: do not hold alerts for a full batch second */
 	if (!ch_kv(c, "batch.flush_interval"))
 		c->flush_ms = 50;
@@ -85,6 +95,14 @@ static const char *field(struct json_object *doc, const char *name)
 static int console_send(struct channel *c, struct out_item *it, size_t n, struct send_result *r)
 {
 	struct out_console_priv *p = c->priv;
+	if (!p->niced) {
+		/* this thread only (Linux: a thread's own nice value): when the
+		 * CPUs are all busy, the engine's thread goes first and the
+		 * queue absorbs (or drops) the difference */
+		p->niced = true;
+		if (p->nice && setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice))
+			ch_log_error(c, "cannot lower the worker's priority: %s", strerror(errno));
+	}
 	if (n > p->cap) {
 		p->cap = n;
 		p->rows = xrealloc(p->rows, n * sizeof(*p->rows));
