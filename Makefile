@@ -15,7 +15,8 @@ CTEST_ARGS ?=
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
 # backends' libraries and the servers their tests start on loopback;
-# libmicrohttpd for the embedded HTTP server (/metrics, /healthz); curl
+# libmicrohttpd for the embedded HTTP server (/metrics, /healthz); SQLite for
+# the alert console's store, chromium and nodejs for its browser tests; curl
 # (the seed's block-curl policy) and iproute2 (the netns and veth of the
 # connect-deny tests) for the TracingPolicy live tests.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
@@ -27,7 +28,7 @@ DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	dpkg-dev systemd groff-base man-db bash-completion \
 	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
 	golang-github-xeipuuv-gojsonschema-dev nodejs \
-	curl iproute2
+	curl iproute2 libsqlite3-dev chromium
 
 .PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
 
@@ -44,6 +45,11 @@ deps:
 		apt-get install -y --no-install-recommends $$missing || \
 		{ apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
 	fi
+	@# npm (the console's browser tests install playwright-core with it): Debian's
+	@# package only when no npm is there (a NodeSource nodejs brings its own)
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm; } || \
+		echo "make deps: npm missing: the console browser tests will be skipped" >&2
 
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -52,7 +52,7 @@ _vigil()
 		*)
 			if [[ -z $cmd ]]; then
 				cmd=${words[i]}
-			elif [[ -z $sub && ($cmd == rules || $cmd == policy || $cmd == capture) ]]; then
+			elif [[ -z $sub && ($cmd == rules || $cmd == policy || $cmd == capture || $cmd == console) ]]; then
 				sub=${words[i]}
 			fi
 			;;
@@ -105,7 +105,7 @@ _vigil()
 	esac
 
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "run replay rules fields policy events capture help --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run replay rules fields policy events console capture help --help --version" -- "$cur"))
 		return
 	fi
 
@@ -144,6 +144,14 @@ _vigil()
 		else
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur") $(compgen -d -- "$cur"))
+		fi
+		;;
+	console)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "query" -- "$cur"))
+		else
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;
 	events)

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"  policy check POLICY...    validate Tetragon TracingPolicy files for this kernel\n"
 		"  events [-o compact] FILE  print Tetragon JSON events (vigil run --policy)\n"
 		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
+		"  console query DB URL      answer an alert console API request from its database\n"
 		"\n"
 		"Run 'vigil <command> --help' for a command's options.\n");
 }
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(cmd, "events"))
 		return cmd_events(argc - 1, argv + 1);
+	if (!strcmp(cmd, "console"))
+		return cmd_console(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

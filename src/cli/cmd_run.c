@@ -16,10 +16,12 @@
 #include "cli/cli.h"
 #include "cli/live_run.h"
 #include "cli/policy_run.h"
+#include "cli/ops.h"
 #include "cli/reload.h"
 #include "cli/session.h"
 #include "common/diag.h"
 #include "common/strbuf.h"
+#include "console/routes.h"
 
 /* --policy files follow a reload (SIGHUP, watch_config_files) when they
  * changed: the policies in force are replaced by theirs, atomically, as a
@@ -131,7 +133,8 @@ static void usage(FILE *f)
 		"                         --policy may then be omitted\n"
 		"\n"
 		"Operations (falco.yaml keys, or -o KEY=VALUE):\n"
-		"  webserver.enabled=true        /healthz, /version and Prometheus /metrics on\n"
+		"  webserver.enabled=true        /healthz, /version, Prometheus /metrics and the alert\n"
+		"                                console (/, /api/: a console output's alerts) on\n"
 		"                                webserver.listen_address (127.0.0.1):listen_port (8765);\n"
 		"                                ssl_enabled/ssl_certificate, basic_auth USER:PASS or\n"
 		"                                bearer_token TOKEN\n"
@@ -141,6 +144,20 @@ static void usage(FILE *f)
 		"  SIGHUP, watch_config_files    reload rules and configuration without stopping\n"
 		"                                (true: on any change of a -c or rules file); a\n"
 		"                                failed reload keeps the running set\n");
+}
+
+static void console_ops_mount(void *ud, struct http_server *srv, struct live_loop *lp)
+{
+	(void)ud;
+	(void)lp;
+	if (srv && console_mount(srv))
+		fprintf(stderr, "vigil: the alert console's routes could not be added\n");
+}
+
+static void console_ops_stop(void *ud)
+{
+	(void)ud;
+	console_routes_stop();
 }
 
 int cmd_run(int argc, char **argv)
@@ -255,6 +272,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (session_start(&s, !output && !npolicies && !psocket))
 		goto out_pr;
+	/* the alert console on ops' server (webserver.enabled) */
+	static const struct ops_ext console_ext = { .mount = console_ops_mount, .stop = console_ops_stop };
+	ops_register(&console_ext);
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
 		goto out;

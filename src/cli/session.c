@@ -12,6 +12,9 @@
 #include "capture/scap_writer.h"
 #include "cli/session.h"
 #include "common/log.h"
+#include "console/console.h"
+#include "console/routes.h"
+#include "http/server.h"
 #include "output/outputs.h"
 
 /* The suffix Falco's container plugin appends to every rule output. */
@@ -42,7 +45,8 @@ void session_usage_options(FILE *f)
 		"  -c, --config FILE      a falco.yaml-style configuration (json_output, priority,\n"
 		"                         rule_matching, stdout_output, file_output, syscall_event_drops...)\n"
 		"                         and vigil's `outputs:` (syslog, program, http, slack,\n"
-		"                         elasticsearch, opensearch, loki, kafka, redis, nats, mqtt):\n"
+		"                         elasticsearch, opensearch, loki, kafka, redis, nats, mqtt,\n"
+		"                         console: the alert console's database, see webserver.*):\n"
 		"                         see vigil.yaml; -o outputs.NAME.KEY=VALUE sets any of them\n"
 		"  --json                 JSON alerts (same as -o json_output=true)\n"
 		"  -o, --option KEY=VAL   engine option (repeatable):\n"
@@ -59,6 +63,9 @@ void session_usage_options(FILE *f)
 		"                             completed syscall, as Falco >= 0.42; true: also the syscall\n"
 		"                             enter events a capture holds, as older Falco did)\n"
 		"                           log_level=error|warning|info|debug (info)\n"
+		"                           webserver.enabled=true|false   (false: the HTTP server, with the\n"
+		"                             alert console of a console output; webserver.listen_address,\n"
+		"                             listen_port (8765; 0: any free), basic_auth, bearer_token, ssl_*)\n"
 		"                         container metadata of live runs (Falco's container plugin\n"
 		"                         init_config, also read from falco.yaml's plugins list):\n"
 		"                           container.engines.docker.enabled=  (true)\n"
@@ -290,6 +297,7 @@ int session_start(struct session *s, bool need_rules)
 		fprintf(stderr, "vigil: outputs not configured\n");
 		return -EINVAL;
 	}
+	console_set_rules(s->rs);
 	if (outputs__start(s->outputs, err, sizeof(err))) {
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EIO;
@@ -352,6 +360,31 @@ int session_close_writer(struct session *s)
 	return 0;
 }
 
+int session_start_http(struct session *s)
+{
+	char err[512];
+	if (!s->opts.web.enabled || s->http)
+		return 0;
+	s->http = http_server_new(&s->opts.web, err, sizeof(err));
+	if (!s->http || console_mount(s->http) || http_server_start(s->http, err, sizeof(err))) {
+		fprintf(stderr, "vigil: web server: %s\n", err);
+		session_stop_http(s);
+		return -EIO;
+	}
+	fprintf(stderr, "vigil: web console on %s://%s:%u/\n", s->opts.web.ssl_enabled ? "https" : "http",
+		s->opts.web.listen_address, http_server_port(s->http));
+	return 0;
+}
+
+void session_stop_http(struct session *s)
+{
+	if (!s->http)
+		return;
+	http_server_free(s->http);
+	console_routes_stop();
+	s->http = NULL;
+}
+
 void session_stop_outputs(struct session *s)
 {
 	if (s->outputs_stopped || !s->outputs)
@@ -379,6 +412,7 @@ void session_print_stats(struct session *s, FILE *f)
 		(unsigned long long)(e->stats.events + unknown_events), (unsigned long long)e->stats.evaluated,
 		(unsigned long long)unknown_events);
 	if (s->outputs) {
+		session_stop_http(s);
 		session_stop_outputs(s);
 		outputs__print_stats(s->outputs, f);
 		s->outputs_printed = true;
@@ -395,6 +429,7 @@ void session_print_drops(struct session *s, FILE *f)
 
 void session_fini(struct session *s)
 {
+	session_stop_http(s);
 	session_close_writer(s);
 	fflush(stdout);
 	if (s->outputs) {

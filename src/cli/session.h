@@ -42,6 +42,7 @@ struct session {
 	struct session_sink sink;
 	struct outputs *outputs;	/* the output manager (output/outputs.h) */
 	bool outputs_stopped, outputs_printed;
+	struct http_server *http;	/* webserver.enabled: the console (and the server's own routes) */
 	/* -w: the capture being written */
 	const char *wpath;
 	unsigned wflags;	/* SCAP_W_* */
@@ -114,6 +115,14 @@ int session_open_writer(struct session *s, const char *input);
 /* Close the writer: its counters with --stats, any write error (the file
  * is then incomplete). Returns 0, or -EIO after reporting. */
 int session_close_writer(struct session *s);
+
+/* webserver.enabled: start vigil's HTTP server with the alert console's
+ * routes (after session_start()); prints its address on stderr. Returns 0
+ * or a negative errno after reporting. */
+int session_start_http(struct session *s);
+
+/* Stop the HTTP server (ends the event streams); idempotent. */
+void session_stop_http(struct session *s);
 
 /* Falco's end-of-run summary (events, rule counts by severity and name),
  * then each output's counters (after delivering what is queued). */

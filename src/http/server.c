@@ -225,6 +225,26 @@ const char *http_req_query(const struct http_req *rq, const char *key)
 	return MHD_lookup_connection_value(rq->c, MHD_GET_ARGUMENT_KIND, key);
 }
 
+struct args_ud {
+	void (*fn)(void *ud, const char *key, const char *value);
+	void *ud;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args_ud *a = cls;
+	(void)kind;
+	a->fn(a->ud, key, value);
+	return MHD_YES;
+}
+
+size_t http_req_args(const struct http_req *rq, void (*fn)(void *ud, const char *key, const char *value), void *ud)
+{
+	struct args_ud a = { fn, ud };
+	int n = MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND, each_arg, &a);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 const char *http_req_header(const struct http_req *rq, const char *name)
 {
 	return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);

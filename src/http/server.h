@@ -76,6 +76,9 @@ void http_server_free(struct http_server *srv);
 const char *http_req_method(const struct http_req *rq);
 const char *http_req_path(const struct http_req *rq);	/* without the query */
 const char *http_req_query(const struct http_req *rq, const char *key);	/* decoded; NULL: absent */
+/* Every query argument, in order, repeated keys included (value NULL for
+ * "?flag"); returns their number. */
+size_t http_req_args(const struct http_req *rq, void (*fn)(void *ud, const char *key, const char *value), void *ud);
 const char *http_req_header(const struct http_req *rq, const char *name);
 const char *http_req_body(const struct http_req *rq, size_t *len);	/* up to 1 MiB, NUL-terminated */
 /* The route's prefix matched, and what follows it ("" or "/x"). */

@@ -81,6 +81,8 @@ struct backend {
 	const char *type;
 	const struct okey *keys;	/* NULL-terminated, besides the common keys */
 	bool sync;			/* written on the engine's thread (stdout, file) */
+	bool open_at_start;		/* async too: open() once in outputs__start() (the console's
+					 * database and API exist before the first alert) */
 	size_t max_batch;		/* items per send() */
 	/* config time: read c's keys into c->priv, check what a key alone
 	 * cannot; report with ch_error(). Returns 0 or -EINVAL. */
@@ -97,7 +99,7 @@ struct backend {
 };
 
 extern const struct backend out_stdout, out_file, out_program, out_syslog, out_http, out_slack, out_elasticsearch,
-	out_opensearch, out_loki, out_kafka, out_redis, out_nats, out_mqtt;
+	out_opensearch, out_loki, out_kafka, out_redis, out_nats, out_mqtt, out_console;
 
 /* ===== A channel ===== */
 

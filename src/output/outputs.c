@@ -250,7 +250,7 @@ static const struct okey common_keys[] = {
 
 static const struct backend *const backends[] = {
 	&out_stdout, &out_file, &out_program, &out_syslog, &out_http, &out_slack, &out_elasticsearch,
-	&out_opensearch, &out_loki, &out_kafka, &out_redis, &out_nats, &out_mqtt, NULL,
+	&out_opensearch, &out_loki, &out_kafka, &out_redis, &out_nats, &out_mqtt, &out_console, NULL,
 };
 
 /* falco.yaml's own output sections: name, type, enabled by default. */
@@ -1467,6 +1467,8 @@ int outputs__start(struct outputs *m, char *err, size_t errlen)
 				return -EIO;
 			continue;
 		}
+		if (c->b->open_at_start && c->b->open(c, err, errlen))
+			return -EIO;
 		if (ch_bool(c, "spool.enabled")) {
 			char e2[600];
 			c->spool = spool__open(ch_str(c, "spool.dir"), ch_size(c, "spool.max_size"), ch_bool(c, "spool.fsync"),

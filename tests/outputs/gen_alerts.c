@@ -10,9 +10,15 @@
  *   /etc/vigil-test/dup        "Repeated file opened" (Warning, tags dedup): the same key each time
  *   /usr/lib/noise-<n>         no rule: only makes the replay longer
  *
- * usage: gen_alerts OUT.scap [--crit N] [--warn N] [--note N] [--dup N] [--noise N]
+ * usage: gen_alerts OUT.scap [--crit N] [--warn N] [--note N] [--dup N] [--noise N] [--pods P]
  * The kinds are interleaved (crit, warn, note, dup, then noise events), one
  * event per millisecond from 2026-01-01T00:00:00Z.
+ *
+ * --pods P: P Docker containers of Kubernetes pods (a container JSON event
+ * each, as a live capture holds: pod pod-<i> in namespace payments, frontend
+ * or monitoring by i % 3, image registry.local/app<i % 2>:1.<i>), with a cat
+ * process each; the k-th file of each kind is then opened by the host
+ * process when k % (P + 1) == 0, else by the process of pod k % (P + 1) - 1.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +30,16 @@
 #define S(s) ((struct scap_str){ (s), (uint32_t)(sizeof(s) - 1) })
 #define TS0 1767225600000000000ull
 
+#define MAX_PODS 16
+
 static struct scap_writer *g_w;
+static long g_pods;
+static const char *const g_ns[3] = { "payments", "frontend", "monitoring" };
+
+static void pod_id(long i, char *id, size_t len)
+{
+	snprintf(id, len, "%012lx%052lx", (0xc0ffee000000ul + (unsigned long)i) & 0xfffffffffffful, (unsigned long)i & 0xfffful);
+}
 static struct evbuild g_b;
 static uint64_t g_ts = TS0;
 
@@ -62,13 +77,54 @@ static void build_state(struct state *st)
 	e.has_loginuid = true;
 	if (state_add_proc(st, &e))
 		die("state", "add_proc");
+	for (long i = 0; i < g_pods; i++) {
+		static char cg[MAX_PODS][128];
+		char id[65];
+		pod_id(i, id, sizeof(id));
+		int n = snprintf(cg[i], sizeof(cg[i]), "cpu=/docker/%s", id);
+		e.tid = e.pid = 2000 + i;
+		e.ptid = 1;
+		e.sid = e.vpgid = 2000 + i;
+		e.vtid = e.vpid = 1;
+		e.cgroups = (struct scap_str){ cg[i], (uint32_t)n + 1 };
+		if (state_add_proc(st, &e))
+			die("state", "add_proc");
+	}
 	struct scap_user_entry u = { .uid = 0, .gid = 0, .name = S("root"), .home = S("/root"), .shell = S("/bin/bash") };
 	state_add_user(st, &u);
 }
 
-static void openat(const char *name)
+/* The container JSON document of pod i (the container plugin's form). */
+static void container_event(long i)
 {
-	evb_init(&g_b, VG_EV_OPENAT_2_X, 1234, g_ts += 1000000);
+	char id[65], doc[2048];
+	pod_id(i, id, sizeof(id));
+	snprintf(doc, sizeof(doc),
+		 "{\"container\":{\"Mounts\":[],\"User\":\"\",\"cni_json\":\"\",\"created_time\":1767225600,"
+		 "\"full_id\":\"%s\",\"host_ipc\":false,\"host_network\":false,\"host_pid\":false,\"id\":\"%.12s\","
+		 "\"image\":\"registry.local/app%ld:1.%ld\",\"imagedigest\":\"\",\"imageid\":\"\","
+		 "\"imagerepo\":\"registry.local/app%ld\",\"imagetag\":\"1.%ld\",\"ip\":\"10.0.0.%ld\","
+		 "\"is_pod_sandbox\":false,\"labels\":{\"io.kubernetes.pod.name\":\"pod-%ld\","
+		 "\"io.kubernetes.pod.namespace\":\"%s\"},\"lookup_state\":1,\"name\":\"k8s_app_pod-%ld_%s\","
+		 "\"pod_sandbox_id\":\"\",\"pod_sandbox_labels\":null,\"port_mappings\":[],\"privileged\":false,"
+		 "\"type\":0}}",
+		 id, id, i % 2, i, i % 2, i, i + 2, i, g_ns[i % 3], i, g_ns[i % 3]);
+	evb_init(&g_b, VG_EV_CONTAINER_JSON_E, -1, g_ts += 1000);
+	evb_bytes(&g_b, "json", doc, (uint32_t)strlen(doc) + 1);
+	if (scap_writer__write_event(g_w, evb_event(&g_b, 0)))
+		die("write", scap_writer__error(g_w));
+}
+
+/* The process that opens the k-th file of a kind. */
+static int64_t opener(long k)
+{
+	long slot = g_pods ? k % (g_pods + 1) : 0;
+	return slot ? 2000 + slot - 1 : 1234;
+}
+
+static void openat_by(int64_t tid, const char *name)
+{
+	evb_init(&g_b, VG_EV_OPENAT_2_X, tid, g_ts += 1000000);
 	g_b.cpuid = 0;
 	evb_s64(&g_b, "fd", 3);
 	evb_s64(&g_b, "dirfd", -100);
@@ -78,11 +134,16 @@ static void openat(const char *name)
 	evb_u32(&g_b, "dev", 0x803);
 	if (scap_writer__write_event(g_w, evb_event(&g_b, 0)))
 		die("write", scap_writer__error(g_w));
-	evb_init(&g_b, VG_EV_CLOSE_X, 1234, g_ts += 1000);
+	evb_init(&g_b, VG_EV_CLOSE_X, tid, g_ts += 1000);
 	evb_s64(&g_b, "res", 0);
 	evb_s64(&g_b, "fd", 3);
 	if (scap_writer__write_event(g_w, evb_event(&g_b, 0)))
 		die("write", scap_writer__error(g_w));
+}
+
+static void openat(const char *name)
+{
+	openat_by(1234, name);
 }
 
 int main(int argc, char **argv)
@@ -93,11 +154,17 @@ int main(int argc, char **argv)
 	struct state st;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: gen_alerts OUT.scap [--crit N] [--warn N] [--note N] [--dup N] [--noise N]\n");
+		fprintf(stderr, "usage: gen_alerts OUT.scap [--crit N] [--warn N] [--note N] [--dup N] [--noise N] [--pods P]\n");
 		return 2;
 	}
 	for (int i = 2; i + 1 < argc; i += 2) {
 		int k;
+		if (!strcmp(argv[i], "--pods")) {
+			g_pods = atol(argv[i + 1]);
+			if (g_pods < 0 || g_pods > MAX_PODS)
+				die("--pods", "0 to 16");
+			continue;
+		}
 		for (k = 0; k < 5 && strcmp(argv[i], opt[k]); k++)
 			;
 		if (k == 5)
@@ -110,6 +177,8 @@ int main(int argc, char **argv)
 		die("open", err);
 	if (scap_writer__write_state(g_w, &st, NULL))
 		die("state", scap_writer__error(g_w));
+	for (long i = 0; i < g_pods; i++)
+		container_event(i);
 	long most = 0;
 	for (int k = 0; k < 4; k++)
 		most = n[k] > most ? n[k] : most;
@@ -117,15 +186,15 @@ int main(int argc, char **argv)
 	for (long i = 0; i < most || noise_done < n[4]; i++) {
 		if (i < n[0]) {
 			snprintf(name, sizeof(name), "/etc/vigil-test/crit-%04ld", i);
-			openat(name);
+			openat_by(opener(i), name);
 		}
 		if (i < n[1]) {
 			snprintf(name, sizeof(name), "/etc/vigil-test/warn-%04ld", i);
-			openat(name);
+			openat_by(opener(i), name);
 		}
 		if (i < n[2]) {
 			snprintf(name, sizeof(name), "/etc/vigil-test/note-%04ld", i);
-			openat(name);
+			openat_by(opener(i), name);
 		}
 		if (i < n[3])
 			openat("/etc/vigil-test/dup");

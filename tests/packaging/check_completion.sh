@@ -42,7 +42,7 @@ expect() { # MODE LINE EXPECTED
 modes=without
 if [[ -f $helpers ]]; then modes="with without"; else echo "note: bash-completion not installed, its helpers not used"; fi
 for m in $modes; do
-	expect $m "vigil " "--help --version capture events fields help policy replay rules run "
+	expect $m "vigil " "--help --version capture console events fields help policy replay rules run "
 	expect $m "vigil re" "replay "
 	expect $m "vigil rules " "check explain list test "
 	expect $m "vigil policy " "add check delete list "
