@@ -11,6 +11,8 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "common/diag.h"
+#include "policy/from_rule.h"
+#include "rules/act.h"
 #include "rules/ruleset.h"
 
 static void usage(FILE *f)
@@ -105,11 +107,26 @@ int cmd_rules(int argc, char **argv)
 	struct diag_list dl;
 	diag_list_init(&dl);
 	struct ruleset *rs = ruleset_load(paths, np, NULL, &dl);
+	/* rules that act: what they compile to in the kernel */
+	struct policy_set ps;
+	policy_set_init(&ps);
+	if (rs && policy_from_rules(&ps, rs, NULL, &dl)) {
+		ruleset_free(rs);
+		rs = NULL;
+	}
 	diag_print(&dl, stderr);
 	int status = rs ? 0 : 1;
 	if (rs && !strcmp(sub, "check")) {
 		fprintf(stderr, "%zu rules loaded (%zu enabled) in %.1f ms, %zu warnings\n", rs->nrules, rs->nactive,
 			(double)rs->load_ns / 1e6, dl.nwarnings);
+		for (size_t k = 0; k < ps.n; k++) {
+			struct strbuf sb;
+			strbuf_init(&sb);
+			policy_describe(ps.v[k], &sb);
+			printf("rule '%s' acts in the kernel (action: %s):\n%s", ps.v[k]->name,
+			       ps.v[k]->rule->kform->action_text, sb.buf);
+			strbuf_fini(&sb);
+		}
 	} else if (rs && !strcmp(sub, "list")) {
 		for (size_t k = 0; k < rs->nrules; k++) {
 			const struct rule *r = rs->rules[k];
@@ -130,6 +147,7 @@ int cmd_rules(int argc, char **argv)
 		}
 	}
 	ruleset_free(rs);
+	policy_set_free(&ps);
 	diag_list_fini(&dl);
 	free(paths);
 	return status;

@@ -22,6 +22,8 @@
 #include <linux/types.h>
 #include "vigil/events.h"
 
+struct rule;
+
 #define POLICY_NSYSCALLS 512
 /* x86_64 syscall names by number ("openat"); NULL where none. */
 extern const char *const policy_syscall_names[POLICY_NSYSCALLS];
@@ -211,6 +213,7 @@ struct policy {
 	size_t nenf;
 	struct pol_pos pos;
 	size_t first_hook;	/* index of its first compiled hook (policy_kernel) */
+	const struct rule *rule;	/* a Falco rule with an `action` (from_rule.c), or NULL */
 };
 
 struct policy_set {
