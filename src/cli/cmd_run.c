@@ -14,6 +14,7 @@
 #include "cli/live_run.h"
 #include "cli/policy_run.h"
 #include "cli/session.h"
+#include "rules/act.h"
 
 static void usage(FILE *f)
 {
@@ -37,13 +38,18 @@ static void usage(FILE *f)
 		"  --allow-override-downgrade=sigkill\n"
 		"                         turn an Override this kernel cannot route into Sigkill\n"
 		"  --policy-events FILE   write the policy events there (default: stdout)\n"
-		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n");
+		"  --events-format FMT    json (Tetragon's JSON, default) or compact\n"
+		"\n"
+		"Rules that act (a rule with `action: kill`, `deny` or `signal:NAME` is compiled\n"
+		"into the same kernel filters as a TracingPolicy and acts at syscall entry):\n"
+		"  --audit                acting rules and policies only report what they would\n"
+		"                         have done (\"vigil.action\": \"would kill\"); nothing acts\n");
 }
 
 int cmd_run(int argc, char **argv)
 {
-	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT };
-	struct option longopts[SESSION_NLONGOPTS + 8];
+	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT, OPT_AUDIT };
+	struct option longopts[SESSION_NLONGOPTS + 9];
 	struct live_run_opts lo = { 0 };
 	struct session s;
 	struct policy_run pr;
@@ -62,7 +68,8 @@ int cmd_run(int argc, char **argv)
 	longopts[SESSION_NLONGOPTS + 4] = (struct option){ "allow-override-downgrade", required_argument, NULL, OPT_DOWNGRADE };
 	longopts[SESSION_NLONGOPTS + 5] = (struct option){ "policy-events", required_argument, NULL, OPT_POLICY_EVENTS };
 	longopts[SESSION_NLONGOPTS + 6] = (struct option){ "events-format", required_argument, NULL, OPT_EVFMT };
-	longopts[SESSION_NLONGOPTS + 7] = (struct option){ 0 };
+	longopts[SESSION_NLONGOPTS + 7] = (struct option){ "audit", no_argument, NULL, OPT_AUDIT };
+	longopts[SESSION_NLONGOPTS + 8] = (struct option){ 0 };
 
 	optind = 1;
 	if (session_init(&s, argc, argv))
@@ -77,6 +84,10 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (c == OPT_RING && !live_run_parse_ring(optarg, &lo.ring_bytes))
 			continue;
+		if (c == OPT_AUDIT) {
+			plo.force_monitor = true;
+			continue;
+		}
 		if (c == OPT_POLICY) {
 			policies[npolicies++] = optarg;
 			continue;
@@ -124,23 +135,33 @@ int cmd_run(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (npolicies) {
+	if (session_start(&s, !output && !npolicies))
+		goto out;
+	bool acting = false;
+	for (size_t i = 0; s.rs && i < s.rs->nrules; i++)
+		acting |= s.rs->rules[i]->kform && s.rs->rules[i]->enabled;
+	if (npolicies || acting) {
+		/* the acting rules are compiled with the policies, and the
+		 * kernel evaluates them from then on */
+		plo.rules = s.rs;
+		pr_loaded = true;
 		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact))
 			goto out_pr;
-		pr_loaded = true;
 		lo.policy = &pr;
+		for (size_t i = 0; i < pr.ps.n; i++)
+			if (pr.ps.v[i]->rule)
+				((struct rule *)pr.ps.v[i]->rule)->in_kernel = true;
+		if (acting)
+			ruleset_select(s.rs, &s.ro);
 	}
-	if (session_start(&s, !output && !npolicies))
-		goto out_pr;
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
-		goto out;
+		goto out_pr;
 	status = live_run(&s, &lo);
 out_pr:
-	if (npolicies)
+	if (pr_loaded)
 		policy_run_fini(&pr);
 out:
-	(void)pr_loaded;
 	free(policies);
 	session_fini(&s);
 	return status;

@@ -11,7 +11,10 @@
 #include "cli/policy_run.h"
 #include "common/diag.h"
 #include "event/event.h"
+#include "policy/from_rule.h"
 #include "policy/pevent.h"
+#include "rules/act.h"
+#include "rules/ruleset.h"
 #include "state/state.h"
 
 int policy_run_load(struct policy_run *pr, const char *const *paths, size_t n, const struct policy_load_opts *o,
@@ -26,6 +29,8 @@ int policy_run_load(struct policy_run *pr, const char *const *paths, size_t n, c
 	diag_list_init(&dl);
 	for (size_t i = 0; i < n; i++)
 		policy_load_path(&pr->ps, paths[i], o, &dl);
+	if (o && o->rules)
+		policy_from_rules(&pr->ps, o->rules, o, &dl);
 	diag_print(&dl, stderr);
 	size_t nerr = dl.nerrors;
 	diag_list_fini(&dl);
@@ -71,6 +76,20 @@ void policy_run_event(struct policy_run *pr, struct state *st, const struct even
 		fprintf(pr->out, "%s\n", pr->line.buf);
 	}
 	fflush(pr->out);
+}
+
+struct rule *policy_run_rule_of(const struct policy_run *pr, const struct event *ev, const char **what, char *buf,
+				size_t len)
+{
+	uint32_t hook, flags;
+	if (!pr->built || ev->type != VG_EV_POLICY_E || ev->nparams < VG_POL_EV_NPARAMS ||
+	    !ev_param_u32(&ev->params[0], &hook) || !ev_param_u32(&ev->params[3], &flags) || hook >= pr->k.nhooks)
+		return NULL;
+	const struct policy *p = pr->k.info[hook].p;
+	if (!p || !p->rule)
+		return NULL;
+	*what = rule_action_done(p->rule->kform, (flags & (VG_POL_EF_MONITOR | VG_POL_EF_PROTECTED)) != 0, buf, len);
+	return (struct rule *)p->rule;
 }
 
 void policy_run_print_stats(const struct policy_run *pr, const struct vg_pol_counters *c, FILE *f)

@@ -23,6 +23,7 @@
 #include "vigil/events.h"
 
 struct rule;
+struct ruleset;
 
 #define POLICY_NSYSCALLS 512
 /* x86_64 syscall names by number ("openat"); NULL where none. */
@@ -224,7 +225,8 @@ struct policy_set {
 
 struct policy_load_opts {
 	bool allow_override_downgrade;	/* --allow-override-downgrade=sigkill */
-	bool force_monitor;		/* --policy-mode monitor */
+	bool force_monitor;		/* --policy-mode monitor, --audit */
+	const struct ruleset *rules;	/* its acting rules are compiled with the policies (from_rule.c) */
 };
 
 void policy_set_init(struct policy_set *ps);

