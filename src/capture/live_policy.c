@@ -86,6 +86,15 @@ static void seed_processes(struct vigil_bpf *skel, const struct pol_kernel *k)
 		if (*end || !pid || proc_exe("/proc", de->d_name, exe, sizeof(exe)))
 			continue;
 		struct vg_pol_proc v = { .bins = pol_kernel_bin_mask(k, exe), .follow = 0 };
+		char path[PATH_MAX], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+			v.bins |= pol_kernel_comm_mask(k, comm);
+		}
 		uint32_t key = (uint32_t)pid;
 		if (v.bins)
 			bpf_map_update_elem(fd, &key, &v, BPF_ANY);
@@ -168,7 +177,12 @@ int live_policy_install(struct vigil_bpf *skel, const struct pol_kernel *k, char
 	for (size_t i = 0; i < k->nbins; i++) {
 		const struct pol_kbin *b = &k->bins[i];
 		size_t l = strlen(b->path);
-		if (b->kind == PKB_EXACT) {
+		if (b->kind == PKB_COMM) {
+			struct vg_pol_ckey key;
+			memset(&key, 0, sizeof(key));
+			memcpy(key.comm, b->path, l < sizeof(key.comm) ? l : sizeof(key.comm) - 1);
+			rc = upd(bpf_map__fd(skel->maps.vg_pol_bin_comm), &key, &b->mask, "process names", err, errlen);
+		} else if (b->kind == PKB_EXACT) {
 			struct vg_pol_bkey key;
 			memset(&key, 0, sizeof(key));
 			key.len = (uint32_t)l;

@@ -4,7 +4,7 @@
  * each acting rule becomes one policy whose hooks are the syscalls of its
  * evt.type checks, one selector per alternative of its condition, the
  * atoms of the alternative as the selector's filters (matchBinaries for
- * the caller's executable, matchArgs on a path argument, matchNamespaces
+ * the caller's executable or its name (comm at exec), matchArgs on a path argument, matchNamespaces
  * Pid host_ns for the host/container split) and the rule's action as the
  * selector's action. The policy is then validated and compiled like any
  * other, so a rule acts exactly where a TracingPolicy would.
@@ -228,20 +228,27 @@ static int add_atom(struct fr *f, int nr, struct pol_hook *h, struct pol_selecto
 		break;
 	}
 	bool name = a->field == KA_PROC_NAME;
-	if (name && a->op == KA_PREFIX) {
-		fr_err(f, &a->pos,
-		       "'%s': the kernel matches the executable's path, whose end is the name: proc.name =, in and endswith can be evaluated, startswith cannot",
-		       a->text);
-		return -EINVAL;
-	}
-	/* proc.name = X: the executable's path ends with /X */
-	const char *pfx = name && a->op == KA_EQ ? "/" : NULL;
-	enum pol_op op = name && a->op == KA_EQ ? (a->neg ? PO_NOTPOSTFIX : PO_POSTFIX) : str_op(a);
 	if (is_exec(nr)) {
-		/* the program being executed: the filename argument */
+		/* the program being executed: the filename argument, whose
+		 * last part is the name it gets (proc.name = X: ends with /X) */
+		if (name && a->op == KA_PREFIX) {
+			fr_err(f, &a->pos,
+			       "'%s': for %s the name is the end of the filename argument: proc.name =, in and endswith can be evaluated, startswith cannot",
+			       a->text, sc);
+			return -EINVAL;
+		}
+		const char *pfx = name && a->op == KA_EQ ? "/" : NULL;
+		enum pol_op op = name && a->op == KA_EQ ? (a->neg ? PO_NOTPOSTFIX : PO_POSTFIX) : str_op(a);
 		add_argf(f, s, path_pos(f, h, path_arg_of(nr)), op, values(f, a, pfx), a);
 		return 0;
 	}
+	if (name && a->op != KA_EQ) {
+		fr_err(f, &a->pos,
+		       "'%s': the kernel knows a process's name (comm, set at exec) whole: proc.name =, != and in can be evaluated, %s cannot",
+		       a->text, a->op == KA_PREFIX ? "startswith" : "endswith");
+		return -EINVAL;
+	}
+	enum pol_op op = str_op(a);
 	if (s->bins.n) {
 		fr_err(f, &a->pos,
 		       "'%s': a second test of the process's executable in one alternative (a kernel selector holds one matchBinaries)",
@@ -255,7 +262,8 @@ static int add_atom(struct fr *f, int nr, struct pol_hook *h, struct pol_selecto
 	default: b->op = op; break;
 	}
 	b->op_name = pol_op_name(b->op);
-	b->vals = values(f, a, pfx);
+	b->comm = name;
+	b->vals = values(f, a, NULL);
 	b->pos = b->op_pos = ppos(&a->pos);
 	return 0;
 }
@@ -411,7 +419,8 @@ void policy_describe(const struct policy *p, struct strbuf *out)
 			strbuf_addf(out, "      selector %zu:", j + 1);
 			const char *sep = " ";
 			for (size_t k = 0; k < s->bins.n; k++, sep = " and ") {
-				strbuf_addf(out, "%smatchBinaries %s", sep, s->bins.v[k].op_name);
+				strbuf_addf(out, "%s%s %s", sep, s->bins.v[k].comm ? "process name (comm)" : "matchBinaries",
+					    s->bins.v[k].op_name);
 				for (size_t v = 0; v < s->bins.v[k].vals.n; v++)
 					strbuf_addf(out, "%s%s", v ? "," : " ", s->bins.v[k].vals.v[v].s);
 			}

@@ -114,6 +114,7 @@ struct pol_binfilter {
 	enum pol_op op;		/* IN, NOTIN, PREFIX, NOTPREFIX, POSTFIX, NOTPOSTFIX */
 	const char *op_name;
 	bool follow_children;
+	bool comm;		/* vigil's, for rules' proc.name: values are process names (comm at exec); IN/NOTIN */
 	struct pol_values vals;
 	struct pol_pos pos, op_pos;
 };

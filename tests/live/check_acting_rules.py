@@ -11,10 +11,12 @@ a path this test makes, so the rule touches nothing else on the host.
 
 enforce: the shell is killed by SIGKILL at its connect, the listener gets
 no command output, and the rule's alert says vigil.action=killed.
+name:    the same with the rule on proc.name (the process's comm, which the
+kernel keeps per process from its exec) instead of proc.exepath.
 audit:   the shell runs the listener's command (its output arrives), and the
 alert says vigil.action=would kill.
 
-usage: check_acting_rules.py VIGIL enforce|audit"""
+usage: check_acting_rules.py VIGIL enforce|audit|name"""
 import json
 import os
 import shutil
@@ -30,7 +32,7 @@ import livelib  # noqa: E402
 
 RULE = """- rule: Shell connects out
   desc: a shell binary opens a network connection (a reverse shell)
-  condition: evt.type = connect and evt.dir = > and proc.exepath in ({shell})
+  condition: evt.type = connect and evt.dir = > and {test} and container.id = host
   output: Shell connected out (proc.name=%proc.name proc.pid=%proc.pid proc.exepath=%proc.exepath)
   priority: CRITICAL
   tags: [vigil_test]
@@ -67,18 +69,20 @@ def listen(srv, nonce, got):
 def main():
     livelib.require_root()
     vigil, mode = sys.argv[1], sys.argv[2]
-    nonce = uuid.uuid4().hex[:12]
+    nonce = uuid.uuid4().hex[:8]
     tmp = tempfile.mkdtemp(prefix="vigil-act-")
     v = None
     fails = []
     try:
-        shell = os.path.join(tmp, "bash-" + nonce)
+        name = "rsh-" + nonce     # a comm: at most 15 bytes
+        shell = os.path.join(tmp, name)
         shutil.copy2(shutil.which("bash"), shell)
         rules = os.path.join(tmp, "act.yaml")
         with open(rules, "w") as f:
-            f.write(RULE.format(shell=shell))
+            f.write(RULE.format(test="proc.name = %s" % name if mode == "name" else "proc.exepath in (%s)" % shell))
         chk = subprocess.run([vigil, "rules", "check", rules], capture_output=True, text=True)
-        if chk.returncode != 0 or "matchBinaries In %s" % shell not in chk.stdout or "Sigkill" not in chk.stdout:
+        want_sel = "process name (comm) In %s" % name if mode == "name" else "matchBinaries In %s" % shell
+        if chk.returncode != 0 or want_sel not in chk.stdout or "Sigkill" not in chk.stdout:
             print("FAIL: rules check does not show the compiled rule:\n%s\n%s" % (chk.stdout, chk.stderr))
             return 1
         argv = [vigil, "run", "-r", rules, "-o", "json_output=true", "--stats",
@@ -114,7 +118,7 @@ def main():
             return None
 
         a = v.wait_for(alert, 20)
-        if mode == "enforce":
+        if mode != "audit":
             if p.returncode != -9:
                 fails.append("the shell was not killed by SIGKILL: status %s, stderr %r" % (p.returncode, p.stderr))
             if want in data:
@@ -125,7 +129,7 @@ def main():
             if want not in data:
                 fails.append("audit mode: the shell did not run the command (listener got %r, shell status %s)" %
                              (data, p.returncode))
-        expect = "killed" if mode == "enforce" else "would kill"
+        expect = "would kill" if mode == "audit" else "killed"
         if not a:
             fails.append("no alert of the rule for %s" % shell)
         else:
@@ -160,8 +164,8 @@ def main():
     for f in fails:
         print("FAIL: " + f)
     if not fails:
-        print("ok: %s: %s" % (mode, "shell killed at connect, no command output" if mode == "enforce"
-                              else "shell ran, alert says it would have been killed"))
+        print("ok: %s: %s" % (mode, "shell ran, alert says it would have been killed" if mode == "audit"
+                              else "shell killed at connect, no command output"))
     return 1 if fails else 0
 
 

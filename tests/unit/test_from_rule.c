@@ -211,8 +211,9 @@ static void test_or_and_not(void **state)
 	assert_int_equal(s->args.v[0].op, PO_POSTFIX);
 	assert_string_equal(s->args.v[0].vals.v[0].s, ".key");
 	assert_int_equal(s->bins.n, 1);
-	assert_int_equal(s->bins.v[0].op, PO_NOTPOSTFIX);
-	assert_string_equal(s->bins.v[0].vals.v[0].s, "/sshd");
+	assert_true(s->bins.v[0].comm);
+	assert_int_equal(s->bins.v[0].op, PO_NOTIN);
+	assert_string_equal(s->bins.v[0].vals.v[0].s, "sshd");
 	assert_int_equal(s->ns.v[0].op, PO_IN);	/* not (container.id != host) */
 	assert_int_equal(s->actions.v[0].type, PA_SIGNAL);
 	assert_int_equal(s->actions.v[0].arg_sig, 15);
@@ -220,6 +221,37 @@ static void test_or_and_not(void **state)
 	assert_non_null(h);
 	assert_int_equal(h->args.v[0].index, 0);
 	assert_int_equal(h->sels.v[0].args.v[0].op, PO_PREFIX);
+}
+
+static void test_proc_name_is_comm(void **state)
+{
+	(void)state;
+	assert_int_equal(compile(RULE("evt.type = connect and proc.name in (nc, ncat)", "kill")), 0);
+	const struct pol_selector *s = &hook(ps.v[0], "sys_connect")->sels.v[0];
+	assert_true(s->bins.v[0].comm);
+	assert_int_equal(s->bins.v[0].op, PO_IN);
+	struct pol_kernel k;
+	char err[256];
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_int_equal(pol_kernel_comm_mask(&k, "ncat"), k.sels[0].bin_mask);
+	assert_int_equal(pol_kernel_comm_mask(&k, "nc.openbsd"), 0);
+	/* a name is not a path */
+	assert_int_equal(pol_kernel_bin_mask(&k, "/usr/bin/nc"), 0);
+	pol_kernel_free(&k);
+}
+
+static void test_refuse_long_name(void **state)
+{
+	(void)state;
+	expect_refusal(RULE("evt.type = connect and proc.name = a-very-long-process-name", "kill"), 3, 37,
+		       "the kernel's name of a process (comm) has 1 to 15");
+}
+
+static void test_refuse_name_endswith(void **state)
+{
+	(void)state;
+	expect_refusal(RULE("evt.type = connect and proc.name endswith sh", "kill"), 3, 37,
+		       "proc.name =, != and in can be evaluated, endswith cannot");
 }
 
 static void test_exec_names_the_new_program(void **state)
@@ -352,6 +384,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_by_shell, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_or_and_not, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_names_the_new_program, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proc_name_is_comm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_long_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_name_endswith, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_is_monitor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_unknown_field, setup, teardown),
