@@ -43,6 +43,9 @@ trap cleanup EXIT
 
 # start vigil in the background with extra arguments; wait until it captures
 start_vigil() {
+	# emptied first: the background redirection may come after the first
+	# grep, which would then read the previous run's ready line
+	: >"$work/vigil.err"
 	"$vigil" run -r "$rules" --stats "$@" >"$work/alerts" 2>"$work/vigil.err" </dev/null &
 	vpid=$!
 	for _ in $(seq 100); do
