@@ -16,11 +16,12 @@
 #                                                                goal: moves by <= 0.02
 # Needs root, a kernel with BTF, redis-server/redis-tools (make deps installs them).
 #
-# usage: bench/live.sh BUILD_DIR [ROUNDS] [policy]
+# usage: bench/live.sh BUILD_DIR [ROUNDS] [policy]   (BENCH_REQUESTS=N: requests per redis test)
 set -eu
 build=$(readlink -f "$1")
 rounds=${2:-3}
 mode=${3:-all}
+requests=${BENCH_REQUESTS:-200000}	# per redis-benchmark test; fewer, with more rounds, on a noisy machine
 vigil=$build/src/vigil
 gen=$build/bench/syscall_gen
 here=$(cd "$(dirname "$0")" && pwd)
@@ -114,7 +115,7 @@ taskset -c 0 redis-server --port $port --bind 127.0.0.1 --save '' --appendonly n
 rpid=$!
 for _ in $(seq 50); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
 rb() {
-	taskset -c 1 redis-benchmark -p $port -q -n 200000 -c 50 -t ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset 2>/dev/null |
+	taskset -c 1 redis-benchmark -p $port -q -n "$requests" -c 50 -t ping_inline,ping_mbulk,set,get,incr,lpush,lpop,sadd,hset 2>/dev/null |
 		tr '\r' '\n' | awk '/requests per second/ { for (i = 1; i <= NF; i++) if ($i == "requests") { s += $(i - 1); n++ } }
 			END { printf "%.0f\n", s / n }'
 }
@@ -140,14 +141,14 @@ for r in $(seq "$rounds"); do
 done
 kill "$rpid"; wait "$rpid" 2>/dev/null || true; rpid=
 if [ "$mode" = policy ]; then
-	python3 - "$rounds" "${base[*]}" "${with[*]}" "${withpol[*]}" <<'PY'
+	python3 - "$rounds" "${base[*]}" "${with[*]}" "${withpol[*]}" "$requests" <<'PY'
 import statistics, sys
 rounds = int(sys.argv[1])
 base, none, pol = ([float(x) for x in a.split()] for a in sys.argv[2:5])
 b, n, p = statistics.median(base), statistics.median(none), statistics.median(pol)
 rn = [y / x for x, y in zip(base, none)]
 rp = [z / x for x, z in zip(base, pol)]
-print(f"redis-benchmark (9 tests, 200k requests, 50 clients; server on CPU 0, clients on CPU 1),"
+print(f"redis-benchmark (9 tests, {int(sys.argv[5]) // 1000}k requests, 50 clients; server on CPU 0, clients on CPU 1),"
       f" median of {rounds} interleaved rounds:")
 print(f"  without vigil {b:,.0f} req/s; vigil run (stable rules) {n:,.0f} req/s;"
       f" vigil run + 20 TracingPolicies {p:,.0f} req/s")
@@ -205,14 +206,14 @@ rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$vpid/status")
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$vpid/status")
 stop_vigil
 
-python3 - "$rounds" "${base[*]}" "${with[*]}" "$best" "$maxgen" "$alone" "$rss" "$hwm" <<'PY'
+python3 - "$rounds" "${base[*]}" "${with[*]}" "$best" "$maxgen" "$alone" "$rss" "$hwm" "$requests" <<'PY'
 import statistics, sys
 rounds = int(sys.argv[1])
 base = [float(x) for x in sys.argv[2].split()]
 with_ = [float(x) for x in sys.argv[3].split()]
 best, maxgen, alone, rss, hwm = (float(x) for x in sys.argv[4:9])
 b, w = statistics.median(base), statistics.median(with_)
-print(f"redis-benchmark (9 tests, 200k requests, 50 clients; server on CPU 0, clients on CPU 1),"
+print(f"redis-benchmark (9 tests, {int(sys.argv[9]) // 1000}k requests, 50 clients; server on CPU 0, clients on CPU 1),"
       f" median of {rounds} interleaved rounds:")
 print(f"  without vigil {b:,.0f} req/s, with vigil run (stable rules) {w:,.0f} req/s")
 print(f"  ratio {w / b:.3f}   (goal >= 0.93)")
