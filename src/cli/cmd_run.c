@@ -43,7 +43,8 @@ static void usage(FILE *f)
 		"Rules that act (a rule with `action: kill`, `deny` or `signal:NAME` is compiled\n"
 		"into the same kernel filters as a TracingPolicy and acts at syscall entry):\n"
 		"  --audit                acting rules and policies only report what they would\n"
-		"                         have done (\"vigil.action\": \"would kill\"); nothing acts\n");
+		"                         have done (\"vigil.action\": \"would kill\"); nothing acts;\n"
+		"                         also -o enforce.mode=audit\n");
 }
 
 int cmd_run(int argc, char **argv)
@@ -137,6 +138,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if (session_start(&s, !output && !npolicies))
 		goto out;
+	if (s.opts.enforce_audit)
+		plo.force_monitor = true;	/* -o enforce.mode=audit, or enforce: {mode: audit} in -c */
 	bool acting = false;
 	for (size_t i = 0; s.rs && i < s.rs->nrules; i++)
 		acting |= s.rs->rules[i]->kform && s.rs->rules[i]->enabled;
