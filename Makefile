@@ -7,20 +7,29 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= $(shell nproc)
+PREFIX     ?= /usr
+DESTDIR    ?=
 CTEST_ARGS ?=
 
 # Debian packages the build and the tests need (installed only when missing);
 # podman and runc run the live tests' container cases (as root, --network host),
 # busybox-static is the image of the container metadata test; the output
-# backends' libraries and the servers their tests start on loopback.
+# backends' libraries and the servers their tests start on loopback;
+# libmicrohttpd for the embedded HTTP server (/metrics, /healthz); curl
+# (the seed's block-curl policy) and iproute2 (the netns and veth of the
+# connect-deny tests) for the TracingPolicy live tests.
 DEPS := build-essential cmake ninja-build pkg-config clang llvm lld \
 	libyaml-dev libpcre2-dev zlib1g-dev libjson-c-dev libcmocka-dev libcurl4-openssl-dev \
 	libbpf-dev libelf-dev bpftool python3 sysdig redis-server redis-tools \
 	podman runc busybox-static \
 	librdkafka-dev libhiredis-dev libmosquitto-dev libnats-dev libssl-dev \
-	nats-server mosquitto mosquitto-clients rsyslog
+	nats-server mosquitto mosquitto-clients rsyslog libmicrohttpd-dev openssl \
+	dpkg-dev systemd groff-base man-db bash-completion \
+	golang-go golang-github-masterminds-sprig-dev golang-github-ghodss-yaml-dev \
+	golang-github-xeipuuv-gojsonschema-dev nodejs \
+	curl iproute2
 
-.PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean
+.PHONY: all deps build build-asan build-fuzz run test test-release test-asan fuzz-smoke bench clean install deb
 
 all: build
 
@@ -68,10 +77,26 @@ test: build build-asan build-fuzz
 		ctest --output-on-failure -j $(JOBS) -LE nosan $(CTEST_ARGS)
 	tests/fuzz/smoke.sh $(BUILD_FUZZ) 30
 
+# FHS install (PREFIX=/usr: /usr/bin/vigil, /etc/vigil/{vigil.yaml,rules.d/},
+# /usr/share/vigil, man page, bash completion, /lib/systemd/system/vigil.service);
+# DESTDIR stages it elsewhere. The prefix is compiled in (the default
+# configuration path), so the build is reconfigured with it.
+install: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS) --target vigil
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+# The Debian package, from a DESTDIR staging tree: $(BUILD)/vigil_VERSION_ARCH.deb
+deb: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD) -j $(JOBS) --target deb
+
 bench: build
 	./bench/replay.sh $(BUILD)/src/vigil
+	./bench/rules.sh $(BUILD)/src/vigil
 	./bench/live.sh $(BUILD)
 	./bench/outputs.sh $(BUILD)
+	./bench/containers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -32,22 +32,26 @@
 #define VG_TS_COMPAT 0x0002
 #define VG_POL_NOSEL 0xffffffffu
 
-/* Syscall -> its hooks: vg_pol_sclist[first .. first + count). */
-struct vg_pol_sc vg_pol_sc[VG_SYSCALL_MAX];
-__u16 vg_pol_sclist[VG_POL_SCLIST_MAX];
+/* Syscall -> its hooks: vg_pol_sclist[gen][first .. first + count), for
+ * the generation vg_pol_gen in force (events.h, VG_POL_GENS). */
+struct vg_pol_sc vg_pol_sc[VG_POL_GENS][VG_SYSCALL_MAX];
+__u16 vg_pol_sclist[VG_POL_GENS][VG_POL_SCLIST_MAX];
+__u32 vg_pol_gen;
 /* matchBinaries sets with followChildren. */
 __u64 vg_pol_follow_mask;
+/* Non-zero when a loaded policy routes an Override to a deny point. */
+__u32 vg_pol_routed;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_POL_HOOKS_MAX);
+	__uint(max_entries, VG_POL_HOOKS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__type(value, struct vg_pol_hook);
 } vg_pol_hooks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VG_POL_SELS_MAX);
+	__uint(max_entries, VG_POL_SELS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__type(value, struct vg_pol_sel);
 } vg_pol_sels SEC(".maps");
@@ -86,7 +90,7 @@ struct vg_pol_lpm_map {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, VG_POL_SETS_MAX);
+	__uint(max_entries, VG_POL_SETS_MAX * VG_POL_GENS);
 	__type(key, __u32);
 	__array(values, struct vg_pol_lpm_map);
 } vg_pol_lpm SEC(".maps");
@@ -130,6 +134,23 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vg_pol_proc);
 } vg_pol_proc SEC(".maps");
+
+/* CIDR sets of the address operators: (set, family, address) prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 16384);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vg_pol_cidr_key);
+	__type(value, __u8);
+} vg_pol_cidr SEC(".maps");
+
+/* Override armed at sys_enter, consumed by the deny point (events.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct vg_pol_pending);
+} vg_pol_pending SEC(".maps");
 
 /* Post rate limits: the time of the last post per (hook, selector, scope,
  * first 8 bytes of each argument). */
@@ -206,6 +227,7 @@ struct vg_pol_run {
 	struct vg_scratch *s;		/* path building and the event */
 	__u64 nr;
 	__u32 first;
+	__u32 gen;			/* the generation of tables of this run */
 	__u32 tgid;
 	__u32 protect;			/* pid 1: never signalled */
 };
@@ -292,6 +314,20 @@ static long vg_pol_arg_step(__u32 a, void *ctx)
 		st->slen[a] = n;
 		break;
 	}
+	case VG_POL_T_SOCKADDR: {
+		/* sockaddr_in6 is the longest this reads; a shorter one at the
+		 * end of a page is read again as a sockaddr_in */
+		__u32 n = VG_POL_SOCKADDR_LEN;
+		if (!v || bpf_probe_read_user(buf, VG_POL_SOCKADDR_LEN, (void *)v)) {
+			n = 16;
+			if (!v || bpf_probe_read_user(buf, 16, (void *)v)) {
+				st->flags |= VG_POL_EF_UNREADABLE;
+				n = 0;
+			}
+		}
+		st->slen[a] = n;
+		break;
+	}
 	case VG_POL_T_FD: {
 		struct file *f = vg_fd_file(r->task, (__s64)(__s32)v);
 		buf[0] = 0;
@@ -315,7 +351,7 @@ static long vg_pol_arg_step(__u32 a, void *ctx)
 	 * integers as 8 bytes */
 	if (type == VG_POL_T_STR || type == VG_POL_T_FD) {
 		st->plen[a] = st->slen[a] + 1;
-	} else if (type == VG_POL_T_CHARBUF) {
+	} else if (type == VG_POL_T_CHARBUF || type == VG_POL_T_SOCKADDR) {
 		st->plen[a] = st->slen[a];
 	} else {
 		*(__u64 *)buf = v;
@@ -530,6 +566,49 @@ static __always_inline int vg_pol_str_ok(struct vg_pol_run *r, struct vg_pol_arg
 	}
 }
 
+/* Address, port and family operators on a sockaddr argument (the
+ * sockaddr's own address: the destination of connect/sendto, the local
+ * address of bind). */
+static __always_inline int vg_pol_sockaddr_ok(struct vg_pol_run *r, struct vg_pol_argf *f, __u32 a)
+{
+	struct vg_pol_state *st = r->st;
+	if (a >= VG_POL_ARGS)
+		return 0;
+	__u8 *b = (__u8 *)st->str[a];
+	__u32 n = st->slen[a];
+	__u16 fam = n >= 2 ? *(__u16 *)b : 0;
+	int hit = 0;
+	switch (f->op) {
+	case VG_POL_OP_FAMILY:
+		for (int i = 0; i < VG_POL_VALS; i++)
+			if (i < f->nvals && f->v[i] == fam)
+				hit = 1;
+		return hit;
+	case VG_POL_OP_SPORT: case VG_POL_OP_NOTSPORT: {
+		if (n >= 4 && (fam == 2 || fam == 10)) {
+			struct vg_pol_ikey k = { .set = f->set, .v = bpf_ntohs(*(__u16 *)(b + 2)) };
+			hit = bpf_map_lookup_elem(&vg_pol_ints, &k) != NULL;
+		}
+		return f->op == VG_POL_OP_SPORT ? hit : !hit;
+	}
+	case VG_POL_OP_SADDR: case VG_POL_OP_NOTSADDR: {
+		struct vg_pol_cidr_key k = { .set = bpf_htonl(f->set), .family = bpf_htonl(fam) };
+		if (fam == 2 && n >= 8) {
+			k.prefixlen = 64 + 32;
+			__builtin_memcpy(k.addr, b + 4, 4);
+			hit = bpf_map_lookup_elem(&vg_pol_cidr, &k) != NULL;
+		} else if (fam == 10 && n >= 24) {
+			k.prefixlen = 64 + 128;
+			__builtin_memcpy(k.addr, b + 8, 16);
+			hit = bpf_map_lookup_elem(&vg_pol_cidr, &k) != NULL;
+		}
+		return f->op == VG_POL_OP_SADDR ? hit : !hit;
+	}
+	default:
+		return 0;
+	}
+}
+
 static long vg_pol_argf_step(__u32 k, void *ctx)
 {
 	struct vg_pol_run *r = ctx;
@@ -549,6 +628,8 @@ static long vg_pol_argf_step(__u32 k, void *ctx)
 	int ok;
 	if (type == VG_POL_T_STR || type == VG_POL_T_CHARBUF || type == VG_POL_T_FD)
 		ok = vg_pol_str_ok(r, f, a);	/* an fd matches by its path */
+	else if (type == VG_POL_T_SOCKADDR)
+		ok = vg_pol_sockaddr_ok(r, f, a);
 	else
 		ok = vg_pol_int_ok(f, r->st->ival[a],
 				   type == VG_POL_T_S32 || type == VG_POL_T_S64 || type == VG_POL_T_S16 ||
@@ -651,6 +732,20 @@ static long vg_pol_push_step(__u32 a, void *ctx)
 	return 0;
 }
 
+/* The sockaddr argument the hook evaluated, into the pending entry. */
+static __always_inline void vg_pol_guard_fill(struct vg_pol_run *r, struct vg_pol_hook *h, struct vg_pol_pending *p)
+{
+	for (__u32 a = 0; a < VG_POL_ARGS; a++) {
+		if (a >= h->nargs || h->args[a].type != VG_POL_T_SOCKADDR)
+			continue;
+		bpf_probe_read_kernel(p->addr, VG_POL_SOCKADDR_LEN, r->st->str[a]);
+		p->guard = r->st->slen[a] >= 16;
+		if (!p->guard)	/* unreadable: fail closed */
+			p->guard = 2;
+		return;
+	}
+}
+
 static long vg_pol_act_step(__u32 i, void *ctx)
 {
 	struct vg_pol_run *r = ctx;
@@ -684,6 +779,24 @@ static long vg_pol_act_step(__u32 i, void *ctx)
 			if (c)
 				c->n_skipped++;
 		}
+		break;
+	}
+	case VG_POL_A_OVERRIDE: {
+		/* arm the deny point of this syscall (user space only compiles
+		 * Override on syscalls that have one) */
+		if ((h->flags & VG_POL_HF_MONITOR) || r->protect) {
+			VG_VU32(st->flags) |= r->protect ? VG_POL_EF_PROTECTED : VG_POL_EF_MONITOR;
+			break;
+		}
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct vg_pol_pending p = {
+			.err = act.err < 0 ? -act.err : act.err, .nr = (__u32)r->nr, .ts = bpf_ktime_get_ns(),
+			.hook = VG_VU32(st->cur_hid), .sel = VG_VU32(st->sel_hit),
+		};
+		if (h->flags & VG_POL_HF_GUARD)
+			vg_pol_guard_fill(r, h, &p);
+		if (!bpf_map_update_elem(&vg_pol_pending, &tid, &p, BPF_ANY))
+			VG_VU32(st->flags) |= VG_POL_EF_ARMED;
 		break;
 	}
 	default:
@@ -741,7 +854,7 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 	__u32 k = r->first + i;
 	if (k >= VG_POL_SCLIST_MAX)
 		return 1;
-	__u32 hid = vg_pol_sclist[k];
+	__u32 hid = vg_pol_sclist[r->gen & 1][k];
 	struct vg_pol_hook *h = bpf_map_lookup_elem(&vg_pol_hooks, &hid);
 	if (!h)
 		return 1;
@@ -749,6 +862,13 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 	if (c)
 		c->n_hooked++;
 	struct vg_pol_state *st = r->st;
+	if (h->flags & VG_POL_HF_TCP) {
+		/* tcp_connect translated to connect(2): TCP sockets only */
+		struct socket *so = vg_file_socket(vg_fd_file(r->task, (__s64)(__s32)r->reg[0]));
+		struct sock *sk = so ? so->sk : NULL;
+		if (!sk || so->type != 1 /* SOCK_STREAM */ || sk->sk_protocol != 6 /* IPPROTO_TCP */)
+			return 0;
+	}
 	VG_VU32(st->cur_hid) = hid;
 	VG_VU32(st->flags) = 0;
 	__u32 nargs = h->nargs;
@@ -756,12 +876,21 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 		bpf_loop(nargs > VG_POL_ARGS ? VG_POL_ARGS : nargs, vg_pol_arg_step, r, 0);
 	VG_VU32(st->sel_hit) = VG_POL_NOSEL;
 	__u32 nsel = h->nsel;
-	if (nsel) {
+	if (nsel)
 		bpf_loop(nsel > 5 ? 5 : nsel, vg_pol_sel_step, r, 0);
-		if (VG_VU32(st->sel_hit) == VG_POL_NOSEL)
+	if (!nsel || VG_VU32(st->sel_hit) != VG_POL_NOSEL)
+		vg_pol_fire(r);
+	if ((h->flags & VG_POL_HF_GUARD) && !(VG_VU32(st->flags) & (VG_POL_EF_ARMED | VG_POL_EF_MONITOR | VG_POL_EF_PROTECTED))) {
+		/* allowed: the deny point still checks the address it gets is
+		 * the one evaluated here (an armed entry is never replaced) */
+		h = vg_pol_cur_hook(r);
+		if (!h)
 			return 0;
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct vg_pol_pending p = { .nr = (__u32)r->nr, .ts = bpf_ktime_get_ns(), .hook = hid, .sel = VG_POL_NOSEL };
+		vg_pol_guard_fill(r, h, &p);
+		bpf_map_update_elem(&vg_pol_pending, &tid, &p, BPF_NOEXIST);
 	}
-	vg_pol_fire(r);
 	return 0;
 }
 
@@ -770,7 +899,8 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 {
 	if ((__u64)id >= VG_SYSCALL_MAX)
 		return 0;
-	struct vg_pol_sc sc = vg_pol_sc[id];
+	__u32 gen = vg_pol_gen & 1;
+	struct vg_pol_sc sc = vg_pol_sc[gen][id];
 	if (!sc.count)
 		return 0;
 	__u64 pt = bpf_get_current_pid_tgid();
@@ -784,12 +914,155 @@ int BPF_PROG(vg_pol_enter, struct pt_regs *regs, long id)
 	struct vg_scratch *s = vg_scratch_get(VG_SLOT_POLICY);
 	if (!st || !s)
 		return 0;
+	/* what an earlier call of this thread armed and never reached its
+	 * deny point is void now */
+	__u32 tid = (__u32)pt;
+	if (vg_pol_routed)
+		bpf_map_delete_elem(&vg_pol_pending, &tid);
 	struct vg_pol_run r = {
-		.reg = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 }, .task = t, .st = st, .s = s, .nr = (__u64)id, .first = sc.first,
+		.reg = { regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9 }, .task = t, .st = st, .s = s, .nr = (__u64)id, .first = sc.first, .gen = gen,
 		.tgid = tgid, .protect = tgid == 1,
 	};
 	bpf_loop(sc.count, vg_pol_hook_step, &r, 0);
 	return 0;
+}
+
+/* ---- Override deny points: cgroup socket hooks ---- */
+
+/* Consume the Override armed by syscall nr1 or nr2 of this thread: 0 (deny,
+ * with its errno through bpf_set_retval) or 1 (allow). Attached to the root
+ * cgroup only when a loaded policy routes an Override here. */
+/* Does the address the kernel copied (ctx) equal the sockaddr evaluated at
+ * sys_enter? 1 yes, 0 no. */
+static __always_inline int vg_pol_same_addr(struct bpf_sock_addr *ctx, const __u8 *a, int v6)
+{
+	__u16 fam = *(const __u16 *)a, port = *(const __u16 *)(a + 2);
+	if (fam != ctx->user_family || port != (__u16)ctx->user_port)
+		return 0;
+	if (!v6)
+		return *(const __u32 *)(a + 4) == ctx->user_ip4;
+	return *(const __u32 *)(a + 8) == ctx->user_ip6[0] && *(const __u32 *)(a + 12) == ctx->user_ip6[1] &&
+	       *(const __u32 *)(a + 16) == ctx->user_ip6[2] && *(const __u32 *)(a + 20) == ctx->user_ip6[3];
+}
+
+/* The event of a call a socket deny point denied on its own (the address
+ * changed after sys_enter or could not be read there): hook `hid`, no
+ * selector, Override, the address the kernel copied as its sockaddr. */
+static __always_inline void vg_pol_guard_event(struct bpf_sock_addr *sa, int v6, __u32 hid, __u32 nr)
+{
+	struct vg_pol_hook *h = bpf_map_lookup_elem(&vg_pol_hooks, &hid);
+	if (!h)
+		return;
+	__u8 buf[VG_POL_SOCKADDR_LEN] = {};
+	*(__u16 *)buf = (__u16)sa->user_family;
+	*(__u16 *)(buf + 2) = (__u16)sa->user_port;
+	if (v6) {
+		*(__u32 *)(buf + 8) = sa->user_ip6[0];
+		*(__u32 *)(buf + 12) = sa->user_ip6[1];
+		*(__u32 *)(buf + 16) = sa->user_ip6[2];
+		*(__u32 *)(buf + 20) = sa->user_ip6[3];
+	} else {
+		*(__u32 *)(buf + 4) = sa->user_ip4;
+	}
+	__u32 pos = VG_POL_ARGS;
+	for (__u32 a = 0; a < VG_POL_ARGS; a++)
+		if (a < h->nargs && h->args[a].type == VG_POL_T_SOCKADDR && pos == VG_POL_ARGS)
+			pos = a;
+	struct vg_ev e;
+	if (vg_ev_begin(&e, VG_SLOT_POLICY, VG_EV_POLICY_E, VG_POL_EV_NPARAMS))
+		return;
+	vg_push_u32(&e, hid);
+	vg_push_u32(&e, VG_POL_NOSEL);
+	vg_push_u32(&e, VG_POL_A_OVERRIDE);
+	vg_push_u32(&e, VG_POL_EF_DENIED | VG_POL_EF_ADDR_CHANGED);
+	vg_push_u32(&e, 0);
+	vg_push_u32(&e, nr);
+	vg_push_s64(&e, bpf_get_current_pid_tgid() >> 32);
+	vg_push_s64(&e, -1);
+	for (__u32 a = 0; a < VG_POL_ARGS; a++) {
+		if (a == pos)
+			vg_push_kbuf(&e, buf, v6 ? VG_POL_SOCKADDR_LEN : 16);
+		else
+			vg_push_empty(&e);
+	}
+	vg_ev_submit(&e);
+}
+
+/* Consume the entry armed by syscall nr1 or nr2 of this thread: 0 (deny,
+ * with its errno through bpf_set_retval) or 1 (allow). With an address
+ * context (sa), a guarded entry whose address differs from the one the
+ * kernel copied is denied with EPERM: the user's sockaddr changed after
+ * sys_enter read it. Attached to the root cgroup only when a loaded policy
+ * routes an Override here. */
+static __always_inline int vg_pol_deny_point(struct bpf_sock_addr *sa, int v6, __u32 nr1, __u32 nr2)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct vg_pol_pending *p = bpf_map_lookup_elem(&vg_pol_pending, &tid);
+	if (!p)
+		return 1;
+	__u32 nr = p->nr, hid = p->hook;
+	int err = p->err;
+	__u64 age = bpf_ktime_get_ns() - p->ts;
+	int changed = 0;
+	if (sa && p->guard)
+		changed = p->guard != 1 || !vg_pol_same_addr(sa, p->addr, v6);
+	bpf_map_delete_elem(&vg_pol_pending, &tid);
+	if ((nr != nr1 && nr != nr2) || age > VG_POL_PENDING_TTL_NS)
+		return 1;
+	if (changed) {
+		err = 1;	/* EPERM: fail closed */
+		vg_pol_guard_event(sa, v6, hid, nr);
+	} else if (!err) {
+		return 1;
+	}
+	struct vg_pol_counters *c = vg_pol_cnt();
+	if (c)
+		c->n_denied++;
+	if (err > 0 && err < 4096)
+		bpf_set_retval(-err);
+	return 0;
+}
+
+SEC("cgroup/connect4")
+int vg_pol_connect4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 0, 42, 42);
+}
+
+SEC("cgroup/connect6")
+int vg_pol_connect6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 1, 42, 42);
+}
+
+SEC("cgroup/bind4")
+int vg_pol_bind4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 0, 49, 49);
+}
+
+SEC("cgroup/bind6")
+int vg_pol_bind6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 1, 49, 49);
+}
+
+SEC("cgroup/sendmsg4")
+int vg_pol_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 0, 44, 46);
+}
+
+SEC("cgroup/sendmsg6")
+int vg_pol_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return vg_pol_deny_point(ctx, 1, 44, 46);
+}
+
+SEC("cgroup/sock_create")
+int vg_pol_sock_create(struct bpf_sock *ctx)
+{
+	return vg_pol_deny_point(NULL, 0, 41, 41);
 }
 
 /* ---- matchBinaries: the sets of each process's executable ---- */

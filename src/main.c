@@ -24,6 +24,7 @@ static void usage(FILE *f)
 		"  rules explain RULE -r R   show a rule's expanded condition and event types\n"
 		"  fields                    list the fields conditions and outputs can use\n"
 		"  policy check POLICY...    validate Tetragon TracingPolicy files for this kernel\n"
+		"  events [-o compact] FILE  print Tetragon JSON events (vigil run --policy)\n"
 		"  capture info FILE         describe a .scap capture (blocks, events, types)\n"
 		"\n"
 		"Run 'vigil <command> --help' for a command's options.\n");
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
 		return cmd_rules(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policy"))
 		return cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(cmd, "events"))
+		return cmd_events(argc - 1, argv + 1);
 	fprintf(stderr, "vigil: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

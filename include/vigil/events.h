@@ -613,6 +613,13 @@ struct vg_counters {
 #define VG_POL_BIN 256		/* binary paths (255 chars + NUL) */
 #define VG_POL_SETS_MAX 1024	/* string/prefix/int/cidr sets */
 #define VG_POL_BINSETS 64	/* matchBinaries selectors (one bit each) */
+/* Two generations of tables: a live add/delete writes the unused one, then
+ * flips vg_pol_gen (one 32-bit store) so that each sys_enter run sees either
+ * the old tables or the new ones, never a mix. Hook ids, selector ids and set
+ * ids of generation g start at g * VG_POL_HOOKS_MAX, g * VG_POL_SELS_MAX and
+ * g * VG_POL_SETS_MAX; with live changes enabled, its matchBinaries bits are
+ * g * 32 .. g * 32 + 31. */
+#define VG_POL_GENS 2
 
 /* Where an argument comes from. */
 enum vg_pol_src {
@@ -680,6 +687,8 @@ enum vg_pol_action {
 enum vg_pol_hook_flags {
 	VG_POL_HF_MONITOR = 1 << 0,	/* policy-mode monitor: signals are not sent */
 	VG_POL_HF_TRACEPOINT = 1 << 1,	/* a raw_syscalls tracepoint hook */
+	VG_POL_HF_TCP = 1 << 2,		/* only calls on a TCP socket (fd in register 0): tcp_connect translated */
+	VG_POL_HF_GUARD = 1 << 3,	/* record the sockaddr evaluated for the socket deny point */
 };
 
 enum vg_pol_pid_flags {
@@ -819,6 +828,39 @@ enum vg_pol_ev_flags {
 	VG_POL_EF_UNREADABLE = 1 << 3,	/* an argument could not be read */
 	VG_POL_EF_TRUNCATED = 1 << 4,	/* an argument was cut */
 	VG_POL_EF_DENIED = 1 << 5,	/* the call was denied at a deny point */
+	VG_POL_EF_ARMED = 1 << 6,	/* Override: its deny point was armed (vg_pol_pending) */
+	VG_POL_EF_ADDR_CHANGED = 1 << 7,	/* denied by a socket deny point: the sockaddr changed
+						 * after sys_enter, or sys_enter could not read it */
+};
+
+/* Override routed to a deny point (spec §5.3). When the sys_enter program
+ * matches a selector whose action is Override on a routed syscall, it arms
+ * vg_pol_pending[tid] with the errno; the deny point of that syscall, which
+ * runs later inside the same call, consumes it and makes the call fail:
+ *   connect -> cgroup/connect4/6, bind -> cgroup/bind4/6, sendto/sendmsg ->
+ *   cgroup/sendmsg4/6 (any errno: bpf_set_retval), socket ->
+ *   cgroup/sock_create (any errno), open/openat/openat2/creat -> fanotify
+ *   FAN_OPEN_PERM, execve/execveat -> FAN_OPEN_EXEC_PERM (EPERM; the
+ *   responder thread of src/capture/live_deny.c answers FAN_DENY).
+ * Every hooked sys_enter of the thread first drops what an earlier call left
+ * armed (a call that failed before its deny point), and a deny point only
+ * honours an entry armed by its own syscall (nr) less than
+ * VG_POL_PENDING_TTL_NS ago. */
+/* Socket deny points also close the TOCTOU window of the user's sockaddr:
+ * a hook flagged VG_POL_HF_GUARD records the sockaddr it evaluated (guard),
+ * with err 0 when no Override fired; the cgroup program denies with EPERM
+ * when the address the kernel copied differs from it. */
+#define VG_POL_PENDING_TTL_NS 1000000000ull
+/* A sockaddr argument as the event carries it (VG_POL_T_SOCKADDR): the
+ * first bytes of the user's struct sockaddr (family, port, address). */
+#define VG_POL_SOCKADDR_LEN 28
+struct vg_pol_pending {
+	__s32 err;		/* positive errno; 0: allowed, guard only */
+	__u32 nr;		/* the syscall that armed it */
+	__u64 ts;		/* bpf_ktime_get_ns() at sys_enter */
+	__u32 hook, sel;
+	__u32 guard;		/* addr holds the sockaddr evaluated */
+	__u8 addr[VG_POL_SOCKADDR_LEN];
 };
 
 /* VG_EV_POLICY_E parameters: hook (u32), selector (u32, 0xffffffff when the

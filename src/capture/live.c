@@ -55,7 +55,12 @@ void live_set_interesting(struct live *l, const struct evtset *types) { (void)l;
 unsigned live_wanted_count(const struct live *l) { (void)l; return 0; }
 int live_next(struct live *l, struct event *ev, int timeout_ms) { (void)l; (void)ev; (void)timeout_ms; return -ENOTSUP; }
 void live_get_stats(struct live *l, struct live_stats *s) { (void)l; memset(s, 0, sizeof(*s)); }
+int live_get_cpu_stats(struct live *l, struct live_stats *per_cpu, int max) { (void)l, (void)per_cpu, (void)max; return 0; }
+int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud) { (void)l, (void)fn, (void)ud; return 0; }
+int live_enable_bpf_stats(void) { return -ENOSYS; }
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out) { (void)l; memset(out, 0, sizeof(*out)); }
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen) { (void)l; (void)next; (void)cur; snprintf(err, errlen, "no BPF probe"); return -ENOTSUP; }
 
 #else
 
@@ -99,6 +104,8 @@ struct live {
 	uint8_t wanted[VG_SYSCALL_MAX];
 	uint8_t has_prog[VG_SYSCALL_MAX];
 	struct live_stats us;		/* user-space counters */
+	struct live_deny *deny;		/* Override's deny points, NULL without */
+	unsigned long long denied_before;	/* ... denied by the ones replaced */
 };
 
 /* Syscalls the state engine always needs (Falco's base set, as events). */
@@ -359,6 +366,10 @@ struct live *live_open(const struct live_opts *o, char *err, size_t errlen)
 		errno = -rc;
 		goto fail;
 	}
+	if (o && o->policy && (rc = live_deny_start(l->skel, o->policy, &l->deny, err, errlen))) {
+		errno = -rc;
+		goto fail;
+	}
 	return l;
 fail:
 	rc = errno ? errno : EINVAL;
@@ -371,6 +382,7 @@ void live_close(struct live *l)
 {
 	if (!l)
 		return;
+	live_deny_stop(l->deny);
 	if (l->skel)
 		vigil_bpf__destroy(l->skel);
 	for (int c = 0; l->rings && c < l->ncpu; c++)
@@ -496,9 +508,85 @@ void live_get_stats(struct live *l, struct live_stats *s)
 	}
 }
 
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen)
+{
+	if (cur && next->gen == cur->gen) {
+		snprintf(err, errlen, "the new policies were compiled for the generation in force");
+		return -EINVAL;
+	}
+	int rc = live_policy_install(l->skel, next, err, errlen);
+	struct live_deny *d = NULL;
+	if (!rc)
+		rc = live_deny_start(l->skel, next, &d, err, errlen);
+	if (rc) {
+		live_deny_stop(d);
+		live_policy_uninstall(l->skel, next, cur);
+		return rc;
+	}
+	/* the switch: every sys_enter run from now on reads `next` */
+	__atomic_store_n(&l->skel->bss->vg_pol_gen, next->gen, __ATOMIC_SEQ_CST);
+	/* runs in flight finish within microseconds (non-sleepable programs) */
+	usleep(50000);
+	live_policy_uninstall(l->skel, cur, next);
+	struct live_deny *old = l->deny;
+	__atomic_store_n(&l->deny, d, __ATOMIC_SEQ_CST);
+	l->denied_before += live_deny_count(old);
+	live_deny_stop(old);
+	return 0;
+}
+
+int live_get_cpu_stats(struct live *l, struct live_stats *per_cpu, int max)
+{
+	struct vg_counters *pc = calloc((size_t)l->ncpu, sizeof(*pc));
+	uint32_t zero = 0;
+	int n = l->ncpu < max ? l->ncpu : max;
+	memset(per_cpu, 0, (size_t)n * sizeof(*per_cpu));
+	if (!pc || bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.vg_counters), &zero, pc)) {
+		free(pc);
+		return -EIO;
+	}
+	for (int c = 0; c < n; c++) {
+		struct live_stats *s = &per_cpu[c];
+		s->n_evts = pc[c].n_evts;
+		s->n_drops_buffer = pc[c].n_drops_buffer;
+		for (int k = 0; k < VG_DROP_CAT_MAX; k++)
+			s->n_drops_buffer_cat[k] = pc[c].n_drops_buffer_cat[k];
+		s->n_drops_scratch = pc[c].n_drops_scratch;
+		s->n_drops_nomap = pc[c].n_drops_nomap;
+		s->n_truncated = pc[c].n_truncated;
+		s->n_unreadable = pc[c].n_unreadable;
+	}
+	free(pc);
+	return n;
+}
+
+int live_enable_bpf_stats(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return fd >= 0 ? fd : -errno;
+}
+
+int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud)
+{
+	struct bpf_program *p;
+	int n = 0;
+	bpf_object__for_each_program(p, l->skel->obj) {
+		struct bpf_prog_info info;
+		uint32_t len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_program__fd(p) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		fn(ud, bpf_program__name(p), info.run_time_ns, info.run_cnt, info.recursion_misses);
+		n++;
+	}
+	return n;
+}
+
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)
 {
 	live_policy_counters(l->skel, l->ncpu, out);
+	out->n_denied += l->denied_before + live_deny_count(__atomic_load_n(&l->deny, __ATOMIC_SEQ_CST));
 }
 
 #endif /* VIGIL_HAVE_BPF */

@@ -64,9 +64,35 @@ int live_next(struct live *l, struct event *ev, int timeout_ms);
 
 void live_get_stats(struct live *l, struct live_stats *s);
 
+/* The probe's counters per CPU (the user-space ones stay zero): fills up to
+ * `max` entries, returns how many, or a negative errno. */
+int live_get_cpu_stats(struct live *l, struct live_stats *per_cpu, int max);
+
+/* Every loaded program's kernel statistics: run time and run count (non-zero
+ * only while kernel BPF statistics are enabled: kernel.bpf_stats_enabled or
+ * a BPF_ENABLE_STATS descriptor) and recursion misses. Returns the number of
+ * programs. */
+typedef void (*live_prog_stat_fn)(void *ud, const char *prog, uint64_t run_time_ns, uint64_t run_cnt,
+				  uint64_t recursion_misses);
+int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud);
+
+/* Turn the kernel's BPF run-time statistics on for as long as the returned
+ * descriptor stays open (BPF_ENABLE_STATS; the sysctl is left alone).
+ * Returns the descriptor or a negative errno. */
+int live_enable_bpf_stats(void);
+
 /* The TracingPolicy programs' counters (zero without policies). */
 struct vg_pol_counters;
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out);
+
+/* Replace the TracingPolicies in force (thread-safe against live_next: it
+ * only touches BPF maps and the probe's globals). `next` must have been
+ * compiled for the generation `cur` does not use (pol_kernel_opts.gen); its
+ * tables are written, its deny points started, then one store makes it the
+ * generation in force, and after the runs in flight are over `cur`'s tables
+ * and deny points go. On failure nothing changed in force. */
+int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
+		     size_t errlen);
 
 /* The drop counters the engine's drop manager and alert use. */
 void live_drop_counts(const struct live_stats *s, struct drop_counts *d);

@@ -14,5 +14,6 @@ int cmd_rules(int argc, char **argv);
 int cmd_rules_test(int argc, char **argv);
 int cmd_fields(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@
  *   tests:
  *     - name: shred wipes a file
  *       setup: head -c 4096 /dev/urandom > "$VIGIL_TEST_TMP/f"
- *       command: shred -u "$VIGIL_TEST_TMP/f"       # or capture: x.scap
+ *       command: shred -u "$VIGIL_TEST_TMP/f"       # or capture: $CAPS/x.scap
+ *       status: 0                                    # the command's (or any)
  *       expect:                                      # or expect: none
  *         - rule: Data destruction tool run
  *           count: 1                                 # default: at least one
@@ -100,6 +101,7 @@ struct tcase {
 	const char **options;	/* -o key=value */
 	size_t noptions;
 	double timeout;
+	int status;		/* the command's expected exit status; -1: any */
 	bool expect_none;
 	struct expect *exp;
 	size_t nexp;
@@ -298,12 +300,22 @@ static bool parse_case(struct tparse *p, const yaml_node_t *n, struct tcase *c)
 			} else {
 				c->timeout = t;
 			}
+		} else if (!strcmp(key, "status")) {
+			const char *s = scalar(v);
+			char *end = NULL;
+			long st = s && strcmp(s, "any") ? strtol(s, &end, 10) : -1;
+			if (!s || (strcmp(s, "any") && (!*s || *end || st < 0 || st > 255))) {
+				perr(p, v, DIAG_ERROR, "'status' is the command's exit status (0-255) or 'any'");
+				ok = false;
+			} else {
+				c->status = (int)st;
+			}
 		} else if (!strcmp(key, "expect"))
 			expect = v;
 		else
 			perr(p, k, DIAG_WARNING,
 			     "unknown key '%s' in a test case (known: name, capture, command, setup, cleanup, rules, "
-			     "options, timeout, expect)",
+			     "options, timeout, status, expect)",
 			     key);
 	}
 	if (!ok)
@@ -723,15 +735,15 @@ struct collect {
 	struct alert *v;
 	size_t n, cap;
 	size_t ignored;		/* alerts of processes outside the case */
+	uint64_t dropped;	/* events the probe lost (live cases) */
 	struct strbuf tmp;
 };
 
-static void collect_sink(void *ud, const struct rule *r, const struct event *ev, const char *line, size_t len)
+static void collect_sink(void *ud, const struct alert_rec *ar)
 {
 	struct collect *c = ud;
-	(void)ev;
-	if (!r)
-		return;	/* internal alerts (drops) are not the case's */
+	if (!strcmp(ar->source, "internal"))
+		return;	/* drops: counted from the probe's statistics */
 	if (c->scope && !filter_eval(&c->e->fc, c->scope)) {
 		c->ignored++;
 		return;
@@ -741,8 +753,8 @@ static void collect_sink(void *ud, const struct rule *r, const struct event *ev,
 		c->v = xrealloc(c->v, sizeof(*c->v) * c->cap);
 	}
 	struct alert *a = &c->v[c->n++];
-	a->rule = r->name;
-	a->line = xstrndup(line, len);
+	a->rule = ar->rule;
+	a->line = ar->text ? xstrndup(ar->text, ar->text_len) : xstrndup(ar->json, ar->json_len);
 	a->vals = c->nfields ? xcalloc(c->nfields, sizeof(char *)) : NULL;
 	for (size_t i = 0; i < c->nfields; i++) {
 		strbuf_reset(&c->tmp);
@@ -751,7 +763,7 @@ static void collect_sink(void *ud, const struct rule *r, const struct event *ev,
 	}
 	a->where_ok = xcalloc(c->tc->nexp + 1, sizeof(bool));
 	for (size_t i = 0; i < c->tc->nexp; i++)
-		a->where_ok[i] = !c->where[i] || strcmp(c->tc->exp[i].rule, r->name) ||
+		a->where_ok[i] = !c->where[i] || strcmp(c->tc->exp[i].rule, ar->rule) ||
 				 filter_eval(&c->e->fc, c->where[i]);
 }
 
@@ -874,7 +886,7 @@ static void judge(const struct tcase *tc, const struct collect *c, struct verdic
 
 /* Set up the session of a case: its rules, then -r; -o options. */
 static int case_session(struct runner *R, const struct tfile *tf, const struct tcase *tc, struct session *s,
-			struct strbuf *err)
+			struct arena *a, struct strbuf *err)
 {
 	const char **rules = tc->rules ? tc->rules : tf->rules;
 	size_t nrules = tc->rules ? tc->nrules : tf->nrules;
@@ -888,13 +900,13 @@ static int case_session(struct runner *R, const struct tfile *tf, const struct t
 		const char *r = rules[i];
 		char *abs = NULL;
 		if (r[0] != '/') {
-			abs = xmalloc(strlen(tf->dir) + strlen(r) + 2);
+			abs = arena_alloc(a, strlen(tf->dir) + strlen(r) + 2);
 			sprintf(abs, "%s/%s", tf->dir, r);
 		}
-		s->rules[s->nrules++] = abs ? abs : xstrdup(r);
+		s->rules[s->nrules++] = abs ? abs : r;	/* session_fini() frees the array only */
 	}
 	for (size_t i = 0; i < R->ncli_rules; i++)
-		s->rules[s->nrules++] = xstrdup(R->cli_rules[i]);
+		s->rules[s->nrules++] = R->cli_rules[i];
 	if (!s->nrules) {
 		strbuf_adds(err, "no rules: give 'rules' in the test file or case, or -r");
 		return -EINVAL;
@@ -981,6 +993,47 @@ static bool prepare_fields(const struct tcase *tc, struct arena *a, struct filte
 	return true;
 }
 
+/* p with $NAME and ${NAME} replaced by the file's env or the environment;
+ * NULL when a variable is not set (its name in *unset, to free). */
+static char *expand_vars(const struct tfile *tf, const char *p, char **unset)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	*unset = NULL;
+	while (*p) {
+		if (*p != '$' || !(p[1] == '{' || p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
+				   (p[1] >= 'a' && p[1] <= 'z'))) {
+			strbuf_addc(&out, *p++);
+			continue;
+		}
+		bool brace = p[1] == '{';
+		const char *name = p + 1 + brace, *end = name;
+		while (*end == '_' || (*end >= 'A' && *end <= 'Z') || (*end >= 'a' && *end <= 'z') ||
+		       (*end >= '0' && *end <= '9'))
+			end++;
+		if (brace && *end != '}') {
+			strbuf_addc(&out, *p++);	/* not a variable: kept as written */
+			continue;
+		}
+		char *var = xstrndup(name, (size_t)(end - name));
+		const char *val = NULL;
+		for (size_t i = 0; i < tf->nenv && !val; i++)
+			if (!strcmp(tf->env[i].key, var))
+				val = tf->env[i].value;
+		if (!val)
+			val = getenv(var);
+		if (!val || !*val) {
+			*unset = var;
+			strbuf_fini(&out);
+			return NULL;
+		}
+		free(var);
+		strbuf_adds(&out, val);
+		p = end + brace;
+	}
+	return strbuf_detach(&out);
+}
+
 static char *path_in(const struct tfile *tf, const char *p)
 {
 	if (p[0] == '/')
@@ -1055,6 +1108,7 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 	}
 
 	uint64_t t0 = now_ns(), deadline = t0 + (uint64_t)(tc->timeout * 1e9), exited_at = 0, exit_event_at = 0;
+	uint64_t polled = 0;
 	bool exited = false, timed_out = false;
 	int st = 0;
 	for (;;) {
@@ -1068,9 +1122,12 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 		if (rc == 1 && (ev->type == VG_EV_PROCEXIT_1_E || ev->type == VG_EV_PROCEXIT_E) &&
 		    ev->tid == (int64_t)leader && !exit_event_at)
 			exit_event_at = now;
-		if (!exited && waitpid(leader, &st, WNOHANG) == leader) {
-			exited = true;
-			exited_at = now;
+		if (!exited && (rc == 0 || now - polled >= 10000000ull)) {
+			polled = now;
+			if (waitpid(leader, &st, WNOHANG) == leader) {
+				exited = true;
+				exited_at = now;
+			}
 		}
 		if (!exited && now > deadline) {
 			if (!timed_out) {
@@ -1089,7 +1146,9 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 	if (!exited)
 		waitpid(leader, &st, 0);
 	live_loop_drain(&lp);
-	live_loop_close(&lp, NULL);
+	struct live_stats ls;
+	live_loop_close(&lp, &ls);
+	c->dropped = ls.n_drops_buffer + ls.n_drops_scratch + ls.n_drops_nomap + ls.n_drops_recursion;
 	if (timed_out)
 		vfail(v, "the command did not end within %.0f s: its processes were killed", tc->timeout);
 	*cmd_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -1119,11 +1178,23 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 	int outfd = -1, cmd_status = 0;
 	enum outcome res = FAIL;
 	bool session_up = false;
+	char *capture = NULL;	/* a capture case's file, variables expanded */
 
 	if (tc->kind == CASE_COMMAND && !R->is_root) {
 		strbuf_adds(detail, "      command cases run vigil's live probe: they need root\n");
 		res = SKIP;
 		goto out;
+	}
+	if (tc->kind == CASE_CAPTURE) {
+		char *unset, *expanded = expand_vars(tf, tc->capture, &unset);
+		if (!expanded) {
+			strbuf_addf(detail, "      the capture's path uses $%s, which is not set\n", unset);
+			free(unset);
+			res = SKIP;
+			goto out;
+		}
+		capture = path_in(tf, expanded);
+		free(expanded);
 	}
 	if (!mkdtemp(tmp)) {
 		vfail(&v, "mkdtemp: %s", strerror(errno));
@@ -1151,7 +1222,7 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 
 	struct strbuf err;
 	strbuf_init(&err);
-	int rc = case_session(R, tf, tc, &s, &err);
+	int rc = case_session(R, tf, tc, &s, &a, &err);
 	session_up = true;
 	if (rc) {
 		vfail(&v, "%s", err.buf ? err.buf : "cannot set up the engine");
@@ -1162,17 +1233,23 @@ static enum outcome run_case(struct runner *R, struct tfile *tf, const struct tc
 	if (!check_rule_names(tc, s.rs, &v) || !prepare_fields(tc, &a, &fc, &c, &v))
 		goto judge;
 	c.e = &s.e;
+	s.opts.drops_actions = DROP_ACT_ALERT;	/* counted in the report, not logged */
 	s.e.sink = collect_sink;
 	s.e.sink_ud = &c;
 
 	if (tc->kind == CASE_CAPTURE) {
-		char *cap = path_in(tf, tc->capture);
 		char e2[1024];
-		if (engine_replay(&s.e, cap, e2, sizeof(e2)))
+		if (engine_replay(&s.e, capture, e2, sizeof(e2)))
 			vfail(&v, "%s", e2);
-		free(cap);
-	} else if (run_live(R, tf, tc, &s, &c, &a, &fc, tmp, outfd, &v, &cmd_status) == 0 && cmd_status != 0) {
-		strbuf_addf(detail, "      note: the command exited with status %d\n", cmd_status);
+	} else if (run_live(R, tf, tc, &s, &c, &a, &fc, tmp, outfd, &v, &cmd_status) == 0) {
+		if (tc->status >= 0 && cmd_status != tc->status)
+			vfail(&v, "the command exited with status %d, expected %d (status: any accepts every status)",
+			      cmd_status, tc->status);
+		if (c.dropped)
+			strbuf_addf(detail,
+				    "      note: the probe dropped %llu events during this case (ring full): "
+				    "alerts may be missing\n",
+				    (unsigned long long)c.dropped);
 	}
 judge:
 	if (!v.fail)
@@ -1211,6 +1288,7 @@ judge:
 		}
 	}
 out:
+	free(capture);
 	if (outfd >= 0)
 		close(outfd);
 	if (outpath[0])
@@ -1246,12 +1324,15 @@ static void usage(FILE *f)
 		"  setup: SHELL COMMAND               # once, before the first case (optional)\n"
 		"  tests:\n"
 		"    - name: what the case shows\n"
-		"      capture: file.scap             # replay a capture (no privileges needed), or\n"
+		"      capture: file.scap             # replay a capture (no privileges needed;\n"
+		"                                     # $VAR in the path: from env or the\n"
+		"                                     # environment, the case is skipped if unset), or\n"
 		"      command: SHELL COMMAND         # run it live under sh -c (needs root)\n"
 		"      setup: / cleanup: SHELL COMMAND  # before / after, not observed (optional)\n"
 		"      rules: [...]                   # instead of the file's (optional)\n"
 		"      options: [rule_matching=all]   # engine options, as -o (optional)\n"
 		"      timeout: 60                    # seconds the command may run (optional)\n"
+		"      status: 0                      # its expected exit status, or any (default 0)\n"
 		"      expect:                        # exactly these rules fire, or: expect: none\n"
 		"        - rule: RULE NAME\n"
 		"          count: 1                   # exact count (default: at least one)\n"
@@ -1270,7 +1351,7 @@ static void usage(FILE *f)
 		"  -o, --option KEY=VAL   engine option for every case (as vigil run)\n"
 		"  -c, --config FILE      a falco.yaml-style configuration\n"
 		"  -k, --case TEXT        only the cases whose name contains TEXT\n"
-		"  -l, --list             list the cases, run nothing\n"
+		"  -l, --list             list the cases and the rules they expect, run nothing\n"
 		"  -v, --verbose          also show the alerts and output of passing cases\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -1392,6 +1473,10 @@ int cmd_rules_test(int argc, char **argv)
 			if (list) {
 				printf("  %-7s %s (line %d)\n", tc->kind == CASE_CAPTURE ? "capture" : "command", tc->name,
 				       tc->line);
+				if (tc->expect_none)
+					printf("      expect: none\n");
+				for (size_t e = 0; e < tc->nexp; e++)
+					printf("      expect: %s\n", tc->exp[e].rule);
 				continue;
 			}
 			struct strbuf detail;

@@ -4,6 +4,7 @@
  * probe, /proc bootstrap, event loop with drop monitoring, drain at stop.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
+#include "cli/ops.h"
 #include "cli/policy_run.h"
 #include "common/log.h"
 #include "rules/compile.h"
@@ -164,7 +166,13 @@ static int scan_host(struct state *st, char *err, size_t errlen)
 		st->num_cpus = mi.num_cpus;
 		st->boot_ts = mi.boot_ts_epoch;
 	}
-	proc_scan_users(st, "/etc/passwd", "/etc/group");
+	/* in a pod, HOST_ROOT (Falco's variable) is where the host's / is
+	 * mounted: host users come from its /etc; /proc is the host's (hostPID) */
+	const char *host = getenv("HOST_ROOT");
+	char passwd[PATH_MAX], group[PATH_MAX];
+	snprintf(passwd, sizeof(passwd), "%s/etc/passwd", host ? host : "");
+	snprintf(group, sizeof(group), "%s/etc/group", host ? host : "");
+	proc_scan_users(st, passwd, group);
 	int rc = proc_scan_all(st, "/proc", err, errlen);
 	st->missing_thread = on_missing_thread;
 	st->current_ppid = on_current_ppid;
@@ -210,6 +218,11 @@ static void set_interesting(struct live *l, struct session *s)
 	live_set_interesting(l, &want);
 }
 
+void live_loop_set_interesting(struct live_loop *lp)
+{
+	set_interesting(lp->l, lp->s);
+}
+
 int live_run_parse_duration(const char *arg, double *out)
 {
 	char *end;
@@ -244,16 +257,20 @@ int live_loop_open(struct live_loop *lp, struct session *s, const struct live_ru
 		return -EPERM;
 	}
 	struct live_opts lo = { .ring_bytes = o ? o->ring_bytes : 0,
-				.policy = o && o->policy ? &o->policy->k : NULL };
+				.policy = o && o->policy ? policy_run_kernel(o->policy) : NULL };
 	lp->policy = o ? o->policy : NULL;
 	lp->l = live_open(&lo, why, sizeof(why));
 	if (!lp->l) {
 		snprintf(err, errlen, "cannot start the probe: %s", why);
 		return -(errno ? errno : EIO);
 	}
+	if (lp->policy)
+		policy_run_attach(lp->policy, lp->l);
 	set_interesting(lp->l, s);
 	if (scan_host(&s->e.st, why, sizeof(why))) {
 		snprintf(err, errlen, "cannot read /proc: %s", why);
+		if (lp->policy)
+			policy_run_attach(lp->policy, NULL);
 		live_close(lp->l);
 		lp->l = NULL;
 		return -EIO;
@@ -315,6 +332,9 @@ void live_loop_close(struct live_loop *lp, struct live_stats *ls)
 	if (ls)
 		live_get_stats(lp->l, ls);
 	live_get_policy_counters(lp->l, &lp->pol_counters);
+	/* no change may reach the probe once it is gone */
+	if (lp->policy)
+		policy_run_attach(lp->policy, NULL);
 	live_close(lp->l);
 	lp->l = NULL;
 }
@@ -333,10 +353,17 @@ int live_run(struct session *s, const struct live_run_opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	if (o->policy)
-		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->ps.n,
-			o->policy->ps.n == 1 ? "y" : "ies", o->policy->k.nhooks);
+		fprintf(stderr, "vigil: enforcing %zu TracingPolic%s (%zu hooks)\n", o->policy->gen[o->policy->cur].ps.n,
+			o->policy->gen[o->policy->cur].ps.n == 1 ? "y" : "ies", policy_run_kernel(o->policy)->nhooks);
 	fprintf(stderr, "vigil: live capture started: %u syscalls wanted, %zu threads read from /proc\n",
 		live_wanted_count(lp.l), s->e.st.threads.len);
+
+	struct ops *ops = NULL;
+	if (o->ops && !(ops = ops_start(&lp, o, err, sizeof(err)))) {
+		fprintf(stderr, "vigil: %s\n", err);
+		live_loop_close(&lp, NULL);
+		return 1;
+	}
 
 	uint64_t start = now_ns();
 	struct live_stats ls;
@@ -346,9 +373,12 @@ int live_run(struct session *s, const struct live_run_opts *o)
 			fprintf(stderr, "vigil: reading events: %s\n", strerror(-rc));
 			break;
 		}
+		if (ops)
+			ops_tick(ops);
 		if (o->duration > 0 && (double)(now_ns() - start) / 1e9 >= o->duration)
 			break;
 	}
+	ops_stop(ops);
 	live_loop_drain(&lp);
 	status = s->e.stop ? s->e.exit_status : 0;
 	fflush(stdout);

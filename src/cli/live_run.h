@@ -19,6 +19,7 @@ struct live_run_opts {
 	double duration;	/* seconds; 0 = until SIGINT/SIGTERM */
 	uint32_t ring_bytes;	/* per CPU; 0 = default */
 	struct policy_run *policy;	/* TracingPolicies to enforce, or NULL */
+	bool ops;		/* `vigil run`: web server, metrics, hot reload (ops.h) */
 };
 
 /* Run the started session `s` live. Returns the process exit status. */
@@ -51,6 +52,9 @@ int live_loop_open(struct live_loop *lp, struct session *s, const struct live_ru
  * negative errno. */
 int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **ev);
 void live_loop_drain(struct live_loop *lp);
+/* Send the probe the syscalls the session's current rules need (after a
+ * reload swapped them). */
+void live_loop_set_interesting(struct live_loop *lp);
 /* Fill *ls (may be NULL) with the probe's counters, then unload it. */
 void live_loop_close(struct live_loop *lp, struct live_stats *ls);
 

@@ -13,6 +13,8 @@
 #include "engine/drops.h"
 #include "rules/ruleset.h"
 
+static int set_bool(bool *dst, const char *key, const char *v, char *err, size_t errlen);
+
 void cli_options_init(struct cli_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -28,6 +30,102 @@ void cli_options_init(struct cli_options *o)
 	o->drops_max_burst = 1;
 	cmeta_cfg_init(&o->container);
 	o->log_level = LOG_LVL_INFO;
+	http_cfg_init(&o->web);
+	o->watch_config_files = true;
+	o->metrics = (struct metrics_cfg){ .interval = 3600, .output_rule = true, .rules_counters = true,
+					   .resource_utilization = true, .state_counters = true,
+					   .kernel_event_counters = true, .libbpf_stats = true,
+					   .convert_memory_to_mb = true };
+}
+
+int cli_parse_duration(const char *v, double *out)
+{
+	static const struct { const char *u; double s; } units[] = {
+		{ "ns", 1e-9 }, { "us", 1e-6 }, { "ms", 1e-3 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+		{ "w", 604800 },
+	};
+	double total = 0;
+	const char *p = v;
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		char *end;
+		double n = strtod(p, &end);
+		if (end == p || !(n >= 0))
+			return -EINVAL;
+		p = end;
+		if (!*p && total == 0) {
+			total = n;	/* a bare number: seconds */
+			break;
+		}
+		size_t i, best = 0;
+		double mult = 0;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].u);
+			if (!strncmp(p, units[i].u, l) && l > best) {
+				best = l;
+				mult = units[i].s;
+			}
+		}
+		if (!best)
+			return -EINVAL;
+		total += n * mult;
+		p += best;
+	}
+	*out = total;
+	return 0;
+}
+
+/* metrics.*: Returns 1 if `key` is not one of them. */
+static int set_metrics(struct metrics_cfg *m, const char *key, const char *v, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} bools[] = {
+		{ "enabled", offsetof(struct metrics_cfg, enabled) },
+		{ "output_rule", offsetof(struct metrics_cfg, output_rule) },
+		{ "rules_counters_enabled", offsetof(struct metrics_cfg, rules_counters) },
+		{ "resource_utilization_enabled", offsetof(struct metrics_cfg, resource_utilization) },
+		{ "state_counters_enabled", offsetof(struct metrics_cfg, state_counters) },
+		{ "kernel_event_counters_enabled", offsetof(struct metrics_cfg, kernel_event_counters) },
+		{ "kernel_event_counters_per_cpu_enabled", offsetof(struct metrics_cfg, kernel_event_counters_per_cpu) },
+		{ "libbpf_stats_enabled", offsetof(struct metrics_cfg, libbpf_stats) },
+		{ "convert_memory_to_mb", offsetof(struct metrics_cfg, convert_memory_to_mb) },
+		{ "include_empty_values", offsetof(struct metrics_cfg, include_empty_values) },
+		{ "enable_kernel_bpf_stats", offsetof(struct metrics_cfg, enable_kernel_bpf_stats) },
+		/* Falco's, without meaning in vigil (no plugins, no jemalloc) */
+		{ "plugins_metrics_enabled", SIZE_MAX },
+		{ "jemalloc_stats_enabled", SIZE_MAX },
+	};
+	if (strncmp(key, "metrics.", 8))
+		return 1;
+	const char *k = key + 8;
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		if (strcmp(k, bools[i].key))
+			continue;
+		bool ignored;
+		return set_bool(bools[i].off != SIZE_MAX ? (bool *)((char *)m + bools[i].off) : &ignored, key, v, err,
+				errlen);
+	}
+	if (!strcmp(k, "interval")) {
+		double d;
+		if (cli_parse_duration(v, &d) || d < 0.1) {
+			snprintf(err, errlen, "option %s: '%s' is not a duration of at least 100ms (30s, 15m, 1h...)", key, v);
+			return -EINVAL;
+		}
+		m->interval = d;
+		return 0;
+	}
+	if (!strcmp(k, "output_file")) {
+		if (strlen(v) >= sizeof(m->output_file)) {
+			snprintf(err, errlen, "option %s: path too long", key);
+			return -EINVAL;
+		}
+		snprintf(m->output_file, sizeof(m->output_file), "%s", v);
+		return 0;
+	}
+	return 1;
 }
 
 /* A comma-separated list of paths (a YAML sequence flattens to one). */
@@ -47,7 +145,6 @@ static int set_paths(char (*dst)[CMETA_PATH_LEN], int *n, const char *key, const
 	return 0;
 }
 
-static int set_bool(bool *dst, const char *key, const char *v, char *err, size_t errlen);
 
 /* container.engines.ENGINE.{enabled,sockets,state_dirs}, container.engine_timeout,
  * container.label_max_len. Returns 1 if `key` is not one of them. */
@@ -285,6 +382,12 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
 	int crc = set_container(&o->container, key, v, err, errlen);
 	if (crc <= 0)
 		return crc;
+	if ((crc = http_cfg_set(&o->web, key, v, err, errlen)) <= 0)
+		return crc;
+	if ((crc = set_metrics(&o->metrics, key, v, err, errlen)) <= 0)
+		return crc;
+	if (!strcmp(key, "watch_config_files"))
+		return set_bool(&o->watch_config_files, key, v, err, errlen);
 	if (!strcmp(key, "priority")) {
 		int p = priority_parse(v);
 		if (p < 0) {
@@ -302,8 +405,7 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
 static bool accepted_key(const char *key, const char *v)
 {
 	static const char *const keys[] = { "log_stderr", "log_syslog", "libs_logger.enabled", "libs_logger.severity",
-					    "watch_config_files", "grpc.enabled", "grpc_output.enabled", "webserver.enabled",
-					    "metrics.enabled", "load_plugins", "container.hooks", "container.with_size", NULL };
+					    "grpc.enabled", "grpc_output.enabled", "load_plugins", "container.hooks", "container.with_size", NULL };
 	for (size_t i = 0; keys[i]; i++)
 		if (!strcmp(keys[i], key))
 			return true;

@@ -9,8 +9,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "http/server.h"
 #include "output/outputs.h"
 #include "state/container_meta.h"
+
+/* falco.yaml's `metrics` section (Falco's key names), plus
+ * metrics.enable_kernel_bpf_stats: turn the kernel's BPF run-time statistics
+ * on while vigil runs (BPF_ENABLE_STATS), as sysctl kernel.bpf_stats_enabled. */
+struct metrics_cfg {
+	bool enabled;				/* enabled (false) */
+	double interval;			/* interval, seconds (1h) */
+	bool output_rule;			/* output_rule: the "Falco internal: metrics snapshot" alert (true) */
+	char output_file[512];			/* output_file: JSON lines appended */
+	bool rules_counters;			/* rules_counters_enabled (true) */
+	bool resource_utilization;		/* resource_utilization_enabled (true) */
+	bool state_counters;			/* state_counters_enabled (true) */
+	bool kernel_event_counters;		/* kernel_event_counters_enabled (true) */
+	bool kernel_event_counters_per_cpu;	/* kernel_event_counters_per_cpu_enabled (false) */
+	bool libbpf_stats;			/* libbpf_stats_enabled (true) */
+	bool convert_memory_to_mb;		/* convert_memory_to_mb (true) */
+	bool include_empty_values;		/* include_empty_values (false) */
+	bool enable_kernel_bpf_stats;		/* vigil: enable_kernel_bpf_stats (false) */
+};
 
 struct cli_options {
 	bool json_output;
@@ -41,6 +61,10 @@ struct cli_options {
 	/* container metadata of live runs: container.engines.*, container.engine_timeout,
 	 * container.label_max_len (Falco's container plugin init_config) */
 	struct cmeta_cfg container;
+	/* the embedded HTTP server (webserver.*), metrics.*, watch_config_files */
+	struct http_cfg web;
+	struct metrics_cfg metrics;
+	bool watch_config_files;	/* true, as Falco */
 	/* rules_files from a configuration file (used when no -r is given) */
 	char rules_files[16][512];
 	int nrules_files;
@@ -61,6 +85,10 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
  * Returns 0 or -EINVAL. */
 struct diag_list;
 int cli_options_load(struct cli_options *o, const char *path, struct diag_list *dl);
+
+/* A duration as Falco writes them ("30s", "15m", "1h", "1h30m", "500ms", or
+ * seconds): seconds in *out, or -EINVAL. */
+int cli_parse_duration(const char *v, double *out);
 
 /* Check cross-key constraints (drop actions, thresholds). */
 int cli_options_validate(const struct cli_options *o, char *err, size_t errlen);

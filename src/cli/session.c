@@ -98,7 +98,23 @@ void session_usage_options(FILE *f)
 
 static void sink_emit(void *ud, const struct alert_rec *a)
 {
-	outputs__emit(ud, a);
+	struct session *s = ud;
+	outputs__emit(s->outputs, a);
+	for (size_t i = 0; i < s->ntaps; i++)
+		s->taps[i].fn(s->taps[i].ud, a);
+}
+
+int session_add_alert_tap(struct session *s, void (*fn)(void *ud, const struct alert_rec *a), void *ud,
+			  unsigned formats)
+{
+	if (s->ntaps == sizeof(s->taps) / sizeof(s->taps[0]))
+		return -ENOSPC;
+	s->taps[s->ntaps].fn = fn;
+	s->taps[s->ntaps].ud = ud;
+	s->ntaps++;
+	s->tap_formats |= formats;
+	s->e.sink_formats = outputs__formats(s->outputs) | s->tap_formats;
+	return 0;
 }
 
 /* SIGUSR1: reopen file outputs, respawn programs (Falco's behaviour). */
@@ -120,7 +136,9 @@ int session_init(struct session *s, int argc, char **argv)
 	s->dis = calloc((size_t)argc + 1, sizeof(char *));
 	s->ten = calloc((size_t)argc + 1, sizeof(char *));
 	s->tdis = calloc((size_t)argc + 1, sizeof(char *));
-	if (!s->rules || !s->dis || !s->ten || !s->tdis)
+	s->cfg_paths = calloc((size_t)argc + 1, sizeof(char *));
+	s->overrides = calloc((size_t)argc + 1, sizeof(char *));
+	if (!s->rules || !s->dis || !s->ten || !s->tdis || !s->cfg_paths || !s->overrides)
 		return -ENOMEM;
 	for (int i = 1; i < argc; i++) {
 		const char *cfg = NULL;
@@ -129,6 +147,8 @@ int session_init(struct session *s, int argc, char **argv)
 		else if (!strncmp(argv[i], "--config=", 9))
 			cfg = argv[i] + 9;
 		if (cfg) {
+			s->cfg_paths[s->ncfg_paths++] = cfg;
+			s->config = cfg;
 			struct diag_list dl;
 			diag_list_init(&dl);
 			int rc = cli_options_load(&s->opts, cfg, &dl);
@@ -141,6 +161,28 @@ int session_init(struct session *s, int argc, char **argv)
 	return 0;
 }
 
+#ifndef VIGIL_SYSCONFDIR
+#define VIGIL_SYSCONFDIR "/etc"
+#endif
+const char session_default_config[] = VIGIL_SYSCONFDIR "/vigil/vigil.yaml";
+
+int session_load_default_config(struct session *s)
+{
+	struct stat st;
+	if (s->config || stat(session_default_config, &st))
+		return 0;
+	struct diag_list dl;
+	diag_list_init(&dl);
+	int rc = cli_options_load(&s->opts, session_default_config, &dl);
+	diag_print(&dl, stderr);
+	diag_list_fini(&dl);
+	if (rc)
+		return -EINVAL;
+	s->config = session_default_config;
+	s->cfg_paths[s->ncfg_paths++] = session_default_config;	/* read again by a reload */
+	return 1;
+}
+
 static int set_opt(struct session *s, const char *kv)
 {
 	char err[512];
@@ -148,6 +190,7 @@ static int set_opt(struct session *s, const char *kv)
 		fprintf(stderr, "vigil: %s\n", err);
 		return -EINVAL;
 	}
+	s->overrides[s->noverrides++] = kv;
 	return 1;
 }
 
@@ -172,6 +215,43 @@ int session_opt(struct session *s, int c, const char *arg)
 	}
 }
 
+void session_derive_opts(struct session *s, const struct cli_options *o, struct ruleset_opts *ro,
+			 struct engine_opts *eo)
+{
+	ro->disable_substr = s->dis;
+	ro->enable_tags = s->ten;
+	ro->disable_tags = s->tdis;
+	ro->min_priority = o->min_priority;
+	ro->append_output = o->suggested_output ? SUGGESTED_OUTPUT : NULL;
+	eo->matching = o->rule_matching_all ? MATCH_ALL : MATCH_FIRST;
+	eo->evaluate_enter = o->evaluate_enter_events;
+	eo->alert.json = o->json_output;
+	eo->alert.json_include_output = o->json_include_output;
+	eo->alert.json_include_tags = o->json_include_tags;
+	eo->alert.json_include_message = o->json_include_message;
+	eo->alert.json_include_output_fields = o->json_include_output_fields;
+	eo->alert.time_iso8601 = o->time_iso8601;
+}
+
+void session_outputs_globals(struct session *s, const struct cli_options *o, const struct engine_opts *eo,
+			     struct outputs_globals *g)
+{
+	*g = (struct outputs_globals){
+		.alert = eo->alert,
+		.buffered = o->buffered_outputs,
+		.output_timeout_ms = o->output_timeout_ms,
+		.queue_capacity = o->outputs_queue_capacity,
+		.live_flush = &s->sink.flush,
+	};
+}
+
+void session_swap_outputs(struct session *s, struct outputs *m)
+{
+	s->outputs = m;
+	s->e.sink_formats = outputs__formats(m) | s->tap_formats;
+	g_reopen_outputs = m;
+}
+
 int session_start(struct session *s, bool need_rules)
 {
 	char err[1024];
@@ -181,22 +261,12 @@ int session_start(struct session *s, bool need_rules)
 		return -EINVAL;
 	}
 	log_set_level(o->log_level);
+	s->nrules_cli = s->nrules;
+	s->rules_from_config = need_rules && !s->nrules;
 	if (need_rules && !s->nrules)
 		for (int i = 0; i < o->nrules_files; i++)
 			s->rules[s->nrules++] = o->rules_files[i];
-	s->ro.disable_substr = s->dis;
-	s->ro.enable_tags = s->ten;
-	s->ro.disable_tags = s->tdis;
-	s->ro.min_priority = o->min_priority;
-	s->ro.append_output = o->suggested_output ? SUGGESTED_OUTPUT : NULL;
-	s->eo.matching = o->rule_matching_all ? MATCH_ALL : MATCH_FIRST;
-	s->eo.evaluate_enter = o->evaluate_enter_events;
-	s->eo.alert.json = o->json_output;
-	s->eo.alert.json_include_output = o->json_include_output;
-	s->eo.alert.json_include_tags = o->json_include_tags;
-	s->eo.alert.json_include_message = o->json_include_message;
-	s->eo.alert.json_include_output_fields = o->json_include_output_fields;
-	s->eo.alert.time_iso8601 = o->time_iso8601;
+	session_derive_opts(s, o, &s->ro, &s->eo);
 
 	if (s->nrules) {
 		struct diag_list dl;
@@ -209,13 +279,8 @@ int session_start(struct session *s, bool need_rules)
 			return -EINVAL;
 		}
 	}
-	struct outputs_globals g = {
-		.alert = s->eo.alert,
-		.buffered = o->buffered_outputs,
-		.output_timeout_ms = o->output_timeout_ms,
-		.queue_capacity = o->outputs_queue_capacity,
-		.live_flush = &s->sink.flush,
-	};
+	struct outputs_globals g;
+	session_outputs_globals(s, o, &s->eo, &g);
 	struct diag_list dl;
 	diag_list_init(&dl);
 	s->outputs = outputs__new(&o->outputs, &g, &dl);
@@ -235,7 +300,7 @@ int session_start(struct session *s, bool need_rules)
 	engine_init(&s->e, s->rs, &s->eo);
 	s->engine_ready = true;
 	s->e.sink = sink_emit;
-	s->e.sink_ud = s->outputs;
+	s->e.sink_ud = s;
 	s->e.sink_formats = outputs__formats(s->outputs);
 	if ((s->print && engine_set_print(&s->e, s->print, s->filter, stdout, err, sizeof(err))) ||
 	    (!s->print && s->filter && engine_set_filter(&s->e, s->filter, err, sizeof(err)))) {
@@ -346,6 +411,8 @@ void session_fini(struct session *s)
 	free(s->dis);
 	free(s->ten);
 	free(s->tdis);
+	free(s->cfg_paths);
+	free(s->overrides);
 	cli_options_fini(&s->opts);
 	memset(s, 0, sizeof(*s));
 }

@@ -24,10 +24,16 @@ struct scap_writer;
 
 struct session {
 	struct cli_options opts;
+	const char *config;	/* the last -c FILE, NULL when none was given */
 	struct ruleset_opts ro;
 	struct engine_opts eo;
 	const char **rules, **dis, **ten, **tdis;
 	size_t nrules;
+	size_t nrules_cli;	/* how many of `rules` came from -r (the others: rules_files) */
+	bool rules_from_config;	/* no -r: the configuration's rules_files were loaded */
+	/* what a reload re-applies: the -c files and the -o/-j/-E settings, in order */
+	const char **cfg_paths, **overrides;
+	size_t ncfg_paths, noverrides;
 	const char *print, *filter;
 	bool stats;
 	struct ruleset *rs;
@@ -40,6 +46,13 @@ struct session {
 	const char *wpath;
 	unsigned wflags;	/* SCAP_W_* */
 	struct scap_writer *writer;
+	/* alert taps (session_add_alert_tap) */
+	struct {
+		void (*fn)(void *ud, const struct alert_rec *a);
+		void *ud;
+	} taps[4];
+	size_t ntaps;
+	unsigned tap_formats;
 };
 
 /* getopt_long options of a session; a command appends its own. */
@@ -54,6 +67,16 @@ void session_usage_options(FILE *f);
  * them. Returns 0, or -EINVAL after printing the diagnostics. */
 int session_init(struct session *s, int argc, char **argv);
 
+/* The configuration an installed vigil reads when no -c is given:
+ * SYSCONFDIR/vigil/vigil.yaml (/etc/vigil/vigil.yaml for PREFIX=/usr). */
+extern const char session_default_config[];
+
+/* No -c given: load session_default_config when it exists (its rules_files
+ * become the rules when no -r is given). Returns 1 if it was loaded, 0 if
+ * -c was given or the file does not exist, -EINVAL after printing its
+ * diagnostics. */
+int session_load_default_config(struct session *s);
+
 /* One getopt result: 1 if it was a session option, 0 if not, -EINVAL on a
  * bad value (reported on stderr). */
 int session_opt(struct session *s, int c, const char *arg);
@@ -62,6 +85,25 @@ int session_opt(struct session *s, int c, const char *arg);
  * given, fall back to the configuration's rules_files), set up the engine,
  * its sinks and --print. Returns 0, or a negative errno after reporting. */
 int session_start(struct session *s, bool need_rules);
+
+/* The ruleset and engine options the configuration `o` gives (with the
+ * session's -D/-t/-T); eo->alert keeps its host name. */
+void session_derive_opts(struct session *s, const struct cli_options *o, struct ruleset_opts *ro,
+			 struct engine_opts *eo);
+/* The outputs' global settings for `o`. */
+struct outputs_globals;
+void session_outputs_globals(struct session *s, const struct cli_options *o, const struct engine_opts *eo,
+			     struct outputs_globals *g);
+/* Make `m` the session's output manager (a reload; loop thread). The caller
+ * stops and frees the previous one. */
+void session_swap_outputs(struct session *s, struct outputs *m);
+
+/* Also hand every alert (rules' and internal) to fn, on the engine's
+ * thread, after the outputs got it; `formats` (ALERT_FMT_*) are the forms fn
+ * needs in the alert_rec. fn must not block (queue and return). At most 4
+ * taps: -ENOSPC. */
+int session_add_alert_tap(struct session *s, void (*fn)(void *ud, const struct alert_rec *a), void *ud,
+			  unsigned formats);
 
 /* -w: open the capture writer on s->wpath and attach it to the engine
  * (after session_start(); --filter then selects what is written). `input`

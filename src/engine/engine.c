@@ -172,6 +172,18 @@ void engine_set_drops(struct engine *e, double threshold, unsigned actions, doub
 	e->drops_enabled = true;
 }
 
+void engine_internal_alert(struct engine *e, uint64_t ts, int prio, const char *rule, const char *msg,
+			   const struct alert_field *f, size_t n)
+{
+	struct strbuf *text, *json;
+	struct alert_rec a = { .ts = ts, .priority = prio, .rule = rule, .source = "internal" };
+	if (!e->sink)
+		return;
+	alert_bufs(e, &text, &json);
+	alert_format_internal2(&e->opts.alert, ts, prio, rule, msg, f, n, text, json);
+	deliver(e, &a, text, json);
+}
+
 static void drop_actions(struct engine *e, const struct event *ev, unsigned act, const struct drop_counts *d,
 			 uint64_t d_evts)
 {
@@ -198,12 +210,7 @@ static void drop_actions(struct engine *e, const struct event *ev, unsigned act,
 		f[n++] = (struct alert_field){ "n_drops_page_faults", d->n_drops_pf };
 		f[n++] = (struct alert_field){ "n_drops_scratch_map", d->n_drops_scratch_map };
 		f[n++] = (struct alert_field){ "n_evts", d_evts + d->n_drops };
-		struct strbuf *text, *json;
-		struct alert_rec a = { .ts = ev->ts, .priority = PRIO_DEBUG, .rule = "Falco internal: syscall event drop",
-				       .source = "internal" };
-		alert_bufs(e, &text, &json);
-		alert_format_internal2(&e->opts.alert, ev->ts, PRIO_DEBUG, a.rule, msg, f, n, text, json);
-		deliver(e, &a, text, json);
+		engine_internal_alert(e, ev->ts, PRIO_DEBUG, "Falco internal: syscall event drop", msg, f, n);
 	}
 	if (act & DROP_ACT_EXIT) {
 		fprintf(stderr, "Exiting.\n");

@@ -100,6 +100,11 @@ int engine_set_filter(struct engine *e, const char *filter, char *err, size_t er
 struct scap_writer;
 void engine_set_writer(struct engine *e, struct scap_writer *w);
 
+/* Deliver one of vigil's own alerts (source "internal", Falco's "Falco
+ * internal: ..." form) through the sink, as the rules' alerts go. */
+void engine_internal_alert(struct engine *e, uint64_t ts, int prio, const char *rule, const char *msg,
+			   const struct alert_field *fields, size_t nfields);
+
 /* Run one event through the pipeline. */
 void engine_event(struct engine *e, struct event *ev);
 

@@ -1527,6 +1527,22 @@ void outputs__print_stats(struct outputs *m, FILE *f)
 	}
 }
 
+size_t outputs__stats(struct outputs *m, struct outputs_stat *out, size_t max)
+{
+	for (size_t i = 0; m && i < m->nch && i < max; i++) {
+		struct channel *c = m->ch[i];
+		struct out_counters *k = &c->k;
+		out[i] = (struct outputs_stat){
+			.name = c->name, .type = c->b->type, .sent = atomic_load(&k->sent),
+			.retried = atomic_load(&k->retried), .failed = atomic_load(&k->failed),
+			.dropped = atomic_load(&k->dropped), .spooled = atomic_load(&k->spooled),
+			.throttled = atomic_load(&k->throttled), .deduped = atomic_load(&k->deduped),
+			.filtered = atomic_load(&k->filtered), .spool_pending = c->spool ? spool__pending(c->spool) : 0,
+		};
+	}
+	return m ? m->nch : 0;
+}
+
 bool outputs__noteworthy(struct outputs *m)
 {
 	for (size_t i = 0; m && i < m->nch; i++) {

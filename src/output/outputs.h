@@ -83,6 +83,16 @@ void outputs__request_reopen(struct outputs *m);
 /* Per-output counters: sent, retried, failed, dropped, spooled... */
 void outputs__print_stats(struct outputs *m, FILE *f);
 
+/* One output's counters, read from any thread (atomics) while the manager
+ * lives. `name` and `type` are the manager's. */
+struct outputs_stat {
+	const char *name, *type;
+	uint64_t sent, retried, failed, dropped, spooled, throttled, deduped, filtered;
+	uint64_t spool_pending;
+};
+/* Fill up to `max` entries; returns the number of outputs. */
+size_t outputs__stats(struct outputs *m, struct outputs_stat *out, size_t max);
+
 /* True when the counters are worth printing without --stats: a network
  * output ran, or something was dropped or failed. */
 bool outputs__noteworthy(struct outputs *m);

@@ -282,7 +282,8 @@ struct spool *spool__open(const char *dir, uint64_t max_bytes, bool fsync_, char
 	}
 	if (d)
 		closedir(d);
-	qsort(s->segs, s->nsegs, sizeof(*s->segs), cmp_seg);
+	if (s->nsegs)	/* an empty spool has no array: qsort(NULL, 0) is undefined */
+		qsort(s->segs, s->nsegs, sizeof(*s->segs), cmp_seg);
 
 	/* drop what the cursor says is delivered; count what is pending */
 	uint64_t cno, coff;

@@ -112,6 +112,16 @@ static void kprobe(struct strbuf *sb, struct json_object *root, struct json_obje
 		strbuf_addf(sb, " %s", a ? a : "0");
 	} else if (!strcmp(name, "sys_clock_settime")) {
 		head(sb, "⏰", "clock_settime", root, proc);
+	} else if (!strcmp(name, "tcp_connect") || !strcmp(name, "tcp_close") || !strcmp(name, "tcp_sendmsg")) {
+		bool conn = !strcmp(name, "tcp_connect"), cl = !strcmp(name, "tcp_close");
+		head(sb, conn ? "🔌" : cl ? "🧹" : "📤", conn ? "connect" : cl ? "close" : "sendmsg", root, proc);
+		struct json_object *sa = jobj(arg_at(ev, 0), "sock_arg");
+		const char *s = jstr(sa, "saddr"), *d = jstr(sa, "daddr"), *sp = jstr(sa, "sport"), *dp = jstr(sa, "dport");
+		strbuf_addf(sb, " tcp %s:%s -> %s:%s", s ? s : "", sp ? sp : "0", d ? d : "", dp ? dp : "0");
+		if (!conn && !cl) {
+			const char *n = jstr(arg_at(ev, 1), "int_arg");
+			strbuf_addf(sb, " bytes %s", n ? n : "0");
+		}
 	} else {
 		head(sb, "❓", "syscall", root, proc);
 		strbuf_addf(sb, " %s", fn ? fn : "");

@@ -181,6 +181,21 @@ static int path_pos(struct fr *f, struct pol_hook *h, const struct path_arg *pa)
 	return pa->index;
 }
 
+/* connect's sockaddr (argument 1), added on first use. */
+static int sockaddr_pos(struct fr *f, struct pol_hook *h)
+{
+	for (size_t i = 0; i < h->args.n; i++)
+		if (h->args.v[i].index == 1)
+			return 1;
+	struct pol_arg *a = GROW(h->args);
+	a->index = 1;
+	a->type = PT_SOCKADDR;
+	a->type_name = "sockaddr";
+	a->label = "fd.sip";
+	a->pos = a->type_pos = h->pos;
+	return 1;
+}
+
 static void add_argf(struct fr *f, struct pol_selector *s, int index, enum pol_op op, struct pol_values v,
 		     const struct ka_atom *a)
 {
@@ -222,6 +237,18 @@ static int add_atom(struct fr *f, int nr, struct pol_hook *h, struct pol_selecto
 			return -EINVAL;
 		}
 		add_argf(f, s, path_pos(f, h, pa), str_op(a), values(f, a, NULL), a);
+		return 0;
+	}
+	case KA_DADDR: case KA_DPORT: {
+		if (strcmp(sc, "connect")) {
+			fr_err(f, &a->pos, "'%s': the destination address and port are read from the sockaddr of connect only, not of sys_%s",
+			       a->text, sc);
+			return -EINVAL;
+		}
+		int idx = sockaddr_pos(f, h);
+		bool addr = a->field == KA_DADDR;
+		add_argf(f, s, idx, addr ? (a->neg ? PO_NOTDADDR : PO_DADDR) : (a->neg ? PO_NOTDPORT : PO_DPORT),
+			 values(f, a, NULL), a);
 		return 0;
 	}
 	case KA_PROC_NAME: case KA_PROC_EXE: case KA_PROC_EXEPATH:

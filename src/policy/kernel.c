@@ -21,7 +21,7 @@ struct kb {
 	struct pol_kernel *k;
 	char *err;
 	size_t errlen;
-	size_t cap_hooks, cap_sels, cap_sclist, cap_strs, cap_lpms, cap_ints, cap_bins;
+	size_t cap_hooks, cap_sels, cap_sclist, cap_strs, cap_lpms, cap_ints, cap_bins, cap_cidrs;
 	uint16_t *per_sc[VG_SYSCALL_MAX];	/* hooks of each syscall */
 	size_t per_sc_n[VG_SYSCALL_MAX];
 	const char *proc;
@@ -52,6 +52,7 @@ static uint8_t vg_type(const struct pol_arg *a)
 	case PT_STRING: return VG_POL_T_STR;
 	case PT_CHAR_BUF: return VG_POL_T_CHARBUF;
 	case PT_FD: return VG_POL_T_FD;
+	case PT_SOCKADDR: return VG_POL_T_SOCKADDR;
 	case PT_SYSCALL64: return VG_POL_T_SYSCALL64;
 	case PT_AUTO: return VG_POL_T_U64;
 	default: return VG_POL_T_NOP;
@@ -137,6 +138,21 @@ static size_t list_nrs(const struct policy *p, const char *name, int *out)
 	return n;
 }
 
+unsigned pol_route_of(int nr)
+{
+	const char *n = nr >= 0 && nr < POLICY_NSYSCALLS ? policy_syscall_names[nr] : NULL;
+	static const struct { const char *sc; unsigned r; } r[] = {
+		{ "connect", POL_ROUTE_CONNECT }, { "bind", POL_ROUTE_BIND }, { "sendto", POL_ROUTE_SENDMSG },
+		{ "sendmsg", POL_ROUTE_SENDMSG }, { "socket", POL_ROUTE_SOCKET }, { "open", POL_ROUTE_OPEN },
+		{ "openat", POL_ROUTE_OPEN }, { "openat2", POL_ROUTE_OPEN }, { "creat", POL_ROUTE_OPEN },
+		{ "execve", POL_ROUTE_EXEC }, { "execveat", POL_ROUTE_EXEC },
+	};
+	for (size_t i = 0; n && i < sizeof(r) / sizeof(r[0]); i++)
+		if (!strcmp(r[i].sc, n))
+			return r[i].r;
+	return 0;
+}
+
 static int build_argf(struct kb *b, const struct policy *p, const struct pol_hook *h, const struct vg_pol_hook *kh,
 		      const struct pol_argfilter *f, struct vg_pol_argf *o)
 {
@@ -211,6 +227,40 @@ static int build_argf(struct kb *b, const struct policy *p, const struct pol_hoo
 			add_lpm(b, o->set, f->vals.v[i].s, rev);
 		return 0;
 	}
+	case PO_SADDR: case PO_NOTSADDR: case PO_DADDR: case PO_NOTDADDR:
+		/* the sockaddr's own address (validated: sockaddr arguments only) */
+		o->op = f->op == PO_SADDR || f->op == PO_DADDR ? VG_POL_OP_SADDR : VG_POL_OP_NOTSADDR;
+		o->set = b->k->nsets++;
+		for (size_t i = 0; i < f->vals.n; i++) {
+			struct pol_cidr c;
+			if (pol_parse_cidr(f->vals.v[i].s, &c))
+				return fail(b, -EINVAL, "'%s' is not an address or CIDR", f->vals.v[i].s);
+			struct pol_kcidr *e = PUSH(b->k->cidrs, b->k->ncidrs, b->cap_cidrs);
+			e->set = o->set;
+			e->family = (uint16_t)c.family;
+			e->bits = (uint16_t)c.bits;
+			memcpy(e->addr, c.addr, 16);
+		}
+		return 0;
+	case PO_SPORT: case PO_NOTSPORT: case PO_DPORT: case PO_NOTDPORT:
+		o->op = f->op == PO_SPORT || f->op == PO_DPORT ? VG_POL_OP_SPORT : VG_POL_OP_NOTSPORT;
+		o->set = b->k->nsets++;
+		for (size_t i = 0; i < f->vals.n; i++) {
+			uint32_t lo, hi;
+			if (pol_parse_port_range(f->vals.v[i].s, &lo, &hi))
+				return fail(b, -EINVAL, "'%s' is not a port or port range", f->vals.v[i].s);
+			for (uint32_t x = lo; x <= hi; x++)
+				add_int(b, o->set, x);
+		}
+		return 0;
+	case PO_FAMILY:
+		o->op = VG_POL_OP_FAMILY;
+		for (size_t i = 0; i < f->vals.n && i < VG_POL_VALS; i++) {
+			uint16_t fam = 0;
+			pol_parse_family(f->vals.v[i].s, &fam);
+			o->v[o->nvals++] = fam;
+		}
+		return 0;
 	default:
 		(void)h;
 		return fail(b, -EINVAL, "operator %s cannot be compiled for the kernel", pol_op_name(f->op));
@@ -274,7 +324,9 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 	int rc;
 	memset(o, 0, sizeof(*o));
 	for (size_t i = 0; i < s->args.n && i < VG_POL_ARGS; i++) {
-		if ((rc = build_argf(b, p, h, kh, &s->args.v[i], &o->argf[i])))
+		if (s->args.v[i].op == PO_PROTOCOL && h->xlate_tcp_connect)
+			continue;	/* TCP by construction (VG_POL_HF_TCP) */
+		if ((rc = build_argf(b, p, h, kh, &s->args.v[i], &o->argf[o->nargf])))
 			return rc;
 		o->nargf++;
 	}
@@ -291,10 +343,11 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 	if (s->bins.n) {
 		const struct pol_binfilter *f = &s->bins.v[0];
 		int bit = 0;
-		while (bit < VG_POL_BINSETS && (b->k->bin_sets >> bit) & 1)
+		while (bit < VG_POL_BINSETS && (((b->k->bin_sets >> bit) & 1) || !((b->k->bin_bits >> bit) & 1)))
 			bit++;
 		if (bit >= VG_POL_BINSETS)
-			return fail(b, -E2BIG, "more than %s matchBinaries selectors in the loaded policies", "64");
+			return fail(b, -E2BIG, "more than %s matchBinaries selectors in the loaded policies",
+				    b->k->bin_bits == ~0ull ? "64" : "32 (with live policy changes)");
 		uint64_t m = 1ull << bit;
 		b->k->bin_sets |= m;
 		if (f->follow_children)
@@ -343,7 +396,11 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 		case PA_SIGKILL: x->type = VG_POL_A_SIGKILL; x->sig = 9; break;
 		case PA_SIGNAL: x->type = VG_POL_A_SIGNAL; x->sig = a->arg_sig; break;
 		case PA_NOTIFYENFORCER: x->type = VG_POL_A_NOTIFYENFORCER; x->sig = a->has_sig ? a->arg_sig : 0; break;
-		case PA_OVERRIDE: x->type = VG_POL_A_OVERRIDE; break;
+		case PA_OVERRIDE:
+			x->type = VG_POL_A_OVERRIDE;
+			for (size_t k = 0; k < h->nnrs; k++)
+				b->k->routes |= pol_route_of(h->nrs[k]);
+			break;
 		default:
 			return fail(b, -EINVAL, "action %s cannot be compiled for the kernel", pol_action_name(a->type));
 		}
@@ -360,25 +417,45 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		return fail(b, -E2BIG, "more than %s hooks in the loaded policies", "256");
 	if (!h->nnrs && !h->all_syscalls)
 		return 0;	/* ignore.callNotFound */
-	uint16_t id = (uint16_t)b->k->nhooks;
+	uint16_t id = (uint16_t)(b->k->hook_base + b->k->nhooks);
+	size_t local = b->k->nhooks;
 	struct vg_pol_hook *kh = PUSH(b->k->hooks, b->k->nhooks, b->cap_hooks);
 	size_t cap_info = b->cap_hooks;
 	b->k->info = xrealloc(b->k->info, cap_info * sizeof(*b->k->info));
-	b->k->info[id] = (struct pol_khook){ p, h };
+	b->k->info[local] = (struct pol_khook){ p, h };
 	memset(kh, 0, sizeof(*kh));
 	if (p->mode == PM_MONITOR || b->k->monitor_all)
 		kh->flags |= VG_POL_HF_MONITOR;
 	if (h->kind == PH_TRACEPOINT)
 		kh->flags |= VG_POL_HF_TRACEPOINT;
+	if (h->xlate_tcp_connect)
+		kh->flags |= VG_POL_HF_TCP;
+	/* an Override routed to a socket deny point: the deny point checks the
+	 * address it gets is the one evaluated (VG_POL_HF_GUARD) */
+	bool ovr = false, sa = false, sock_route = false;
+	for (size_t i = 0; i < h->sels.n; i++)
+		for (size_t a = 0; a < h->sels.v[i].actions.n; a++)
+			ovr |= h->sels.v[i].actions.v[a].type == PA_OVERRIDE;
+	for (size_t i = 0; i < h->args.n; i++)
+		sa |= h->args.v[i].type == PT_SOCKADDR || (h->xlate_tcp_connect && h->args.v[i].type == PT_SOCK);
+	for (size_t i = 0; i < h->nnrs; i++)
+		sock_route |= (pol_route_of(h->nrs[i]) & (POL_ROUTE_CONNECT | POL_ROUTE_BIND | POL_ROUTE_SENDMSG)) != 0;
+	if (ovr && sa && sock_route && !(kh->flags & VG_POL_HF_MONITOR))
+		kh->flags |= VG_POL_HF_GUARD;
 	for (size_t i = 0; i < h->args.n && i < VG_POL_ARGS; i++) {
 		const struct pol_arg *a = &h->args.v[i];
 		struct vg_pol_argdesc *d = &kh->args[kh->nargs++];
 		d->type = vg_type(a);
 		d->src = h->kind == PH_TRACEPOINT ? VG_POL_SRC_ID : (uint8_t)a->index;
+		if (h->xlate_tcp_connect) {
+			/* the sock of tcp_connect: connect's sockaddr (register 1) */
+			d->type = VG_POL_T_SOCKADDR;
+			d->src = 1;
+		}
 		d->size_src = a->size_arg_index > 0 ? (uint8_t)(a->size_arg_index - 1) : VG_POL_SRC_NONE;
 		d->max = VG_POL_STR;
 	}
-	kh->sel_first = (uint32_t)b->k->nsels;
+	kh->sel_first = (uint32_t)(b->k->sel_base + b->k->nsels);
 	if (b->k->nsels + h->sels.n > VG_POL_SELS_MAX)
 		return fail(b, -E2BIG, "more than %s selectors in the loaded policies", "1280");
 	for (size_t i = 0; i < h->sels.n; i++) {
@@ -433,6 +510,12 @@ int pol_kernel_build(struct pol_kernel *k, const struct policy_set *ps, const st
 	int rc = 0;
 	memset(k, 0, sizeof(*k));
 	k->monitor_all = o && o->monitor;
+	k->gen = o ? o->gen & 1 : 0;
+	k->hook_base = k->gen * VG_POL_HOOKS_MAX;
+	k->sel_base = k->gen * VG_POL_SELS_MAX;
+	k->set_base = k->nsets = k->gen * VG_POL_SETS_MAX;
+	k->dynamic = o && o->dynamic;
+	k->bin_bits = o && o->split_bins ? 0xffffffffull << (32 * k->gen) : ~0ull;
 	for (size_t i = 0; i < ps->n && !rc; i++) {
 		struct policy *p = ps->v[i];
 		p->first_hook = k->nhooks;
@@ -444,7 +527,7 @@ int pol_kernel_build(struct pol_kernel *k, const struct policy_set *ps, const st
 		total += b.per_sc_n[nr];
 	if (!rc && total > VG_POL_SCLIST_MAX)
 		rc = fail(&b, -E2BIG, "more than %s (syscall, hook) pairs in the loaded policies", "8192");
-	if (!rc && k->nsets > VG_POL_SETS_MAX)
+	if (!rc && k->nsets - k->set_base > VG_POL_SETS_MAX)
 		rc = fail(&b, -E2BIG, "more than %s string, prefix and integer sets in the loaded policies", "1024");
 	if (!rc) {
 		k->sclist = xcalloc(total ? total : 1, sizeof(*k->sclist));
@@ -475,6 +558,7 @@ void pol_kernel_free(struct pol_kernel *k)
 	free(k->lpms);
 	free(k->ints);
 	free(k->bins);
+	free(k->cidrs);
 	memset(k, 0, sizeof(*k));
 }
 

@@ -192,6 +192,15 @@ int pol_cap_lookup(const char *s)
 	return -1;
 }
 
+/* Syscalls whose kernel entry point is not named after the table entry
+ * (x86_64: __x64_sys_newuname serves uname). Tetragon hooks the kernel
+ * symbol, so policies write `sys_newuname`; both spellings are accepted and
+ * events report the kernel's name. */
+static const struct { int nr; const char *sym; } sym_alias[] = {
+	{ 4, "newstat" }, { 5, "newfstat" }, { 6, "newlstat" }, { 40, "sendfile64" },
+	{ 63, "newuname" }, { 166, "umount" },
+};
+
 int policy_syscall_nr(const char *name)
 {
 	if (!strncmp(name, "sys_", 4))
@@ -199,12 +208,18 @@ int policy_syscall_nr(const char *name)
 	for (int i = 0; i < POLICY_NSYSCALLS; i++)
 		if (policy_syscall_names[i] && !strcmp(policy_syscall_names[i], name))
 			return i;
+	for (size_t i = 0; i < sizeof(sym_alias) / sizeof(sym_alias[0]); i++)
+		if (!strcmp(sym_alias[i].sym, name))
+			return sym_alias[i].nr;
 	return -1;
 }
 
 const char *pol_function_name(int nr, char *buf, size_t len)
 {
 	const char *n = nr >= 0 && nr < POLICY_NSYSCALLS ? policy_syscall_names[nr] : NULL;
+	for (size_t i = 0; i < sizeof(sym_alias) / sizeof(sym_alias[0]); i++)
+		if (sym_alias[i].nr == nr)
+			n = sym_alias[i].sym;
 	snprintf(buf, len, "__x64_sys_%s", n ? n : "unknown");
 	return buf;
 }

@@ -13,7 +13,10 @@
  * vigil adds one object Tetragon does not have, `vigil`, when a signal
  * action matched: whether it was sent, and why not (monitor mode, pid 1).
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <time.h>
 #include "common/strbuf.h"
@@ -276,6 +279,34 @@ static void arg_json(struct strbuf *sb, const struct pol_arg *a, const struct ev
 		strbuf_addc(sb, '}');
 		break;
 	}
+	case PT_SOCK: case PT_SOCKADDR: {
+		/* the user's sockaddr bytes: family, port, address (PT_SOCK: the
+		 * destination of connect, tcp_connect translated) */
+		const uint8_t *b = p->val;
+		uint16_t fam = 0;
+		if (b && p->len >= 2)
+			memcpy(&fam, b, 2);
+		char addr[INET6_ADDRSTRLEN] = "";
+		if (fam == AF_INET && p->len >= 8)
+			inet_ntop(AF_INET, b + 4, addr, sizeof(addr));
+		else if (fam == AF_INET6 && p->len >= 24)
+			inet_ntop(AF_INET6, b + 8, addr, sizeof(addr));
+		unsigned port = *addr ? (unsigned)((b[2] << 8) | b[3]) : 0;
+		const char *fname = fam == AF_INET ? "AF_INET" : fam == AF_INET6 ? "AF_INET6" : fam == AF_UNIX ? "AF_UNIX"
+												     : "AF_UNSPEC";
+		if (a->type == PT_SOCK) {
+			strbuf_addf(sb, "\"sock_arg\":{\"family\":\"%s\",\"type\":\"SOCK_STREAM\",\"protocol\":\"IPPROTO_TCP\"",
+				    fname);
+			if (*addr)
+				strbuf_addf(sb, ",\"daddr\":\"%s\",\"dport\":%u", addr, port);
+		} else {
+			strbuf_addf(sb, "\"sockaddr_arg\":{\"family\":\"%s\"", fname);
+			if (*addr)
+				strbuf_addf(sb, ",\"addr\":\"%s\",\"port\":%u", addr, port);
+		}
+		strbuf_addc(sb, '}');
+		break;
+	}
 	case PT_CHAR_BUF:
 		if (p->val && p->len) {
 			strbuf_adds(sb, "\"bytes_arg\":\"");
@@ -315,8 +346,9 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 	    !ev_param_u32(&ev->params[3], &flags) || !ev_param_u32(&ev->params[4], &sig) ||
 	    !ev_param_u32(&ev->params[5], &nr) || !ev_param_s64(&ev->params[6], &pid))
 		return -1;
-	if (hook >= k->nhooks)
-		return -1;
+	if (hook < k->hook_base || hook - k->hook_base >= k->nhooks)
+		return -1;	/* not of this generation of tables */
+	hook -= k->hook_base;
 	const struct policy *p = k->info[hook].p;
 	const struct pol_hook *h = k->info[hook].h;
 	bool tp = h->kind == PH_TRACEPOINT;
@@ -351,7 +383,7 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 		json_cstr(out, h->event);
 	} else {
 		strbuf_adds(out, ",\"function_name\":");
-		json_cstr(out, pol_function_name((int)nr, fn, sizeof(fn)));
+		json_cstr(out, h->xlate_tcp_connect ? "tcp_connect" : pol_function_name((int)nr, fn, sizeof(fn)));
 	}
 	strbuf_adds(out, ",\"args\":[");
 	bool first = true;
@@ -393,7 +425,34 @@ int pol_event_json(const struct pol_kernel *k, struct state *st, const struct ev
 	json_cstr(out, node);
 	strbuf_adds(out, ",\"time\":");
 	rfc3339(out, ev->ts);
-	if (sig) {
+	if (action == VG_POL_A_OVERRIDE) {
+		/* where the call is denied and with what (spec §5.3) */
+		int32_t e = -1;
+		if (sel < h->sels.n)
+			for (size_t i = 0; i < h->sels.v[sel].actions.n; i++)
+				if (h->sels.v[sel].actions.v[i].type == PA_OVERRIDE)
+					e = h->sels.v[sel].actions.v[i].arg_error;
+		unsigned route = pol_route_of((int)nr);
+		bool fan = route == POL_ROUTE_OPEN || route == POL_ROUTE_EXEC;
+		const char *dp = route == POL_ROUTE_CONNECT ? "cgroup/connect4/6" : route == POL_ROUTE_BIND ? "cgroup/bind4/6"
+				 : route == POL_ROUTE_SENDMSG ? "cgroup/sendmsg4/6" : route == POL_ROUTE_SOCKET ? "cgroup/sock_create"
+				 : route == POL_ROUTE_OPEN ? "fanotify FAN_OPEN_PERM" : "fanotify FAN_OPEN_EXEC_PERM";
+		int en = fan ? EPERM : -e;
+		strbuf_adds(out, ",\"vigil\":{\"override\":{\"deny_point\":");
+		json_cstr(out, dp);
+		strbuf_addf(out, ",\"errno\":%d,\"errno_name\":", -en);
+		json_cstr(out, strerrorname_np(en) ? strerrorname_np(en) : "?");
+		if (flags & VG_POL_EF_ADDR_CHANGED)
+			strbuf_adds(out, ",\"denied\":true,\"denied_because\":\"the sockaddr changed after syscall entry, "
+					 "or syscall entry could not read it (fail closed)\"");
+		else
+			strbuf_addf(out, ",\"armed\":%s", (flags & VG_POL_EF_ARMED) ? "true" : "false");
+		if (flags & VG_POL_EF_MONITOR)
+			strbuf_adds(out, ",\"not_armed_because\":\"policy-mode monitor\"");
+		else if (flags & VG_POL_EF_PROTECTED)
+			strbuf_adds(out, ",\"not_armed_because\":\"pid 1 is never denied\"");
+		strbuf_adds(out, "}}");
+	} else if (sig) {
 		strbuf_addf(out, ",\"vigil\":{\"signal\":\"%s\",\"signal_sent\":%s", sig_name(sig),
 			    (flags & VG_POL_EF_SIGNALED) ? "true" : "false");
 		if (flags & VG_POL_EF_MONITOR)

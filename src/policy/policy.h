@@ -185,6 +185,9 @@ struct pol_hook {
 	POL_LIST(const char *) tags;
 	struct pol_pos pos, call_pos;
 
+	/* kprobe tcp_connect translated to connect(2) (spec §5.1): its `sock`
+	 * argument is read as connect's destination sockaddr, TCP sockets only */
+	bool xlate_tcp_connect;
 	/* resolved by validation (kprobes with syscall: true, lists expanded) */
 	int *nrs;		/* syscall numbers this hook applies to */
 	size_t nnrs;

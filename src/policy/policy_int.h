@@ -41,4 +41,14 @@ void pol_validate(struct pol_ctx *c);
 /* Integer value of a policy scalar: decimal, 0x hex, 0 octal, negative. */
 int pol_parse_s64(const char *s, int64_t *out);
 
+/* Values of the network operators (netval.c). Each returns 0 or -1. */
+struct pol_cidr {
+	int family;		/* AF_INET / AF_INET6 */
+	int bits;		/* prefix length; a bare address is /32 or /128 */
+	uint8_t addr[16];
+};
+int pol_parse_cidr(const char *s, struct pol_cidr *out);
+int pol_parse_family(const char *s, uint16_t *out);
+int pol_parse_port_range(const char *s, uint32_t *lo, uint32_t *hi);
+
 #endif

@@ -36,6 +36,25 @@ struct pol_kint {		/* an InMap value of a set */
 	uint64_t v;
 };
 
+struct pol_kcidr {		/* an address or CIDR of a set */
+	uint32_t set;
+	uint16_t family;	/* AF_INET / AF_INET6 */
+	uint16_t bits;
+	uint8_t addr[16];
+};
+
+/* The deny points an Override of the loaded policies is routed to. */
+enum pol_route {
+	POL_ROUTE_CONNECT = 1 << 0,	/* cgroup/connect4, connect6 */
+	POL_ROUTE_BIND = 1 << 1,	/* cgroup/bind4, bind6 */
+	POL_ROUTE_SENDMSG = 1 << 2,	/* cgroup/sendmsg4, sendmsg6 */
+	POL_ROUTE_SOCKET = 1 << 3,	/* cgroup/sock_create */
+	POL_ROUTE_OPEN = 1 << 4,	/* fanotify FAN_OPEN_PERM */
+	POL_ROUTE_EXEC = 1 << 5,	/* fanotify FAN_OPEN_EXEC_PERM */
+};
+/* The route of syscall nr's Override, or 0. */
+unsigned pol_route_of(int nr);
+
 enum pol_kbin_kind { PKB_EXACT, PKB_PREFIX, PKB_POSTFIX, PKB_COMM };
 
 struct pol_kbin {		/* a matchBinaries value and the sets it is in */
@@ -66,15 +85,27 @@ struct pol_kernel {
 	size_t nints;
 	struct pol_kbin *bins;
 	size_t nbins;
+	struct pol_kcidr *cidrs;
+	size_t ncidrs;
+	unsigned routes;	/* enum pol_route: deny points to attach */
 	uint32_t nsets;		/* set ids handed out (all kinds share the numbering) */
 	uint64_t bin_sets;	/* bits used by matchBinaries selectors */
 	uint64_t follow_mask;	/* ... of them with followChildren */
 	bool monitor_all;	/* --policy-mode monitor */
+	/* the generation of tables it fills (events.h VG_POL_GENS): hooks[i]
+	 * is hook id hook_base + i, sels[i] selector sel_base + i, set ids
+	 * start at set_base, matchBinaries bits are within bin_bits */
+	uint32_t gen, hook_base, sel_base, set_base;
+	uint64_t bin_bits;
+	bool dynamic;		/* live changes may follow: attach every policy program */
 };
 
 struct pol_kernel_opts {
 	bool monitor;		/* every policy in monitor mode */
 	const char *proc;	/* /proc, for host_ns; NULL = "/proc" */
+	unsigned gen;		/* generation of tables (0 or 1) */
+	bool split_bins;	/* live changes: 32 matchBinaries bits per generation */
+	bool dynamic;		/* live changes may follow (pol_kernel.dynamic) */
 };
 
 /* Compile every policy of `ps`. Returns 0, or -E2BIG/-EINVAL with a message

@@ -19,7 +19,6 @@
 /* Kernel functions with a known substitute on this kernel (§5.1), not
  * implemented yet: named in the refusal so the user knows the way. */
 static const struct { const char *fn, *sub; } substitutes[] = {
-	{ "tcp_connect", "sock:inet_sock_set_state or cgroup/connect4/6" },
 	{ "tcp_close", "sock:inet_sock_set_state" },
 	{ "tcp_sendmsg", "sys_sendto/sys_sendmsg with an fd argument" },
 	{ "fd_install", "sys_exit of open/openat/openat2/creat/dup*/accept*/socket with fd->path" },
@@ -53,19 +52,20 @@ struct route {
 	const char *sc;
 	const char *how;
 	bool implemented;
+	bool eperm_only;	/* fanotify: FAN_DENY is EPERM */
 };
 static const struct route routes[] = {
-	{ "open", "fanotify FAN_OPEN_PERM", false },
-	{ "openat", "fanotify FAN_OPEN_PERM", false },
-	{ "openat2", "fanotify FAN_OPEN_PERM", false },
-	{ "creat", "fanotify FAN_OPEN_PERM", false },
-	{ "execve", "fanotify FAN_OPEN_EXEC_PERM", false },
-	{ "execveat", "fanotify FAN_OPEN_EXEC_PERM", false },
-	{ "connect", "cgroup/connect4/6", false },
-	{ "bind", "cgroup/bind4/6", false },
-	{ "sendto", "cgroup/sendmsg4/6", false },
-	{ "sendmsg", "cgroup/sendmsg4/6", false },
-	{ "socket", "cgroup/sock_create", false },
+	{ "open", "fanotify FAN_OPEN_PERM", true, true },
+	{ "openat", "fanotify FAN_OPEN_PERM", true, true },
+	{ "openat2", "fanotify FAN_OPEN_PERM", true, true },
+	{ "creat", "fanotify FAN_OPEN_PERM", true, true },
+	{ "execve", "fanotify FAN_OPEN_EXEC_PERM", true, true },
+	{ "execveat", "fanotify FAN_OPEN_EXEC_PERM", true, true },
+	{ "connect", "cgroup/connect4/6", true, false },
+	{ "bind", "cgroup/bind4/6", true, false },
+	{ "sendto", "cgroup/sendmsg4/6", true, false },
+	{ "sendmsg", "cgroup/sendmsg4/6", true, false },
+	{ "socket", "cgroup/sock_create", true, false },
 };
 
 static const struct route *route_of(int nr)
@@ -174,6 +174,8 @@ static void check_sys_arg(struct pol_ctx *c, const struct pol_hook *h, const str
 		pol_err(c, a->pos, "returnCopy %s (needs the sys_exit side)", NOT_YET);
 	if (a->max_data)
 		pol_err(c, a->pos, "maxData %s (arguments are read up to %d bytes)", NOT_YET, VG_POL_STR);
+	if (h->xlate_tcp_connect && a->type == PT_SOCK)
+		return;
 	switch (a->type) {
 	case PT_AUTO:
 		pol_err(c, a->type_pos, "type 'auto' is only valid for tracepoints");
@@ -183,7 +185,7 @@ static void check_sys_arg(struct pol_ctx *c, const struct pol_hook *h, const str
 			pol_err(c, a->type_pos, "type 'syscall64' is only valid for tracepoints");
 		return;
 	case PT_INT: case PT_UINT32: case PT_INT8: case PT_UINT8: case PT_INT16: case PT_UINT16:
-	case PT_LONG: case PT_ULONG: case PT_STRING: case PT_FD: case PT_NOP:
+	case PT_LONG: case PT_ULONG: case PT_STRING: case PT_FD: case PT_NOP: case PT_SOCKADDR:
 		return;
 	case PT_CHAR_BUF:
 		if (!a->size_arg_index)
@@ -196,7 +198,7 @@ static void check_sys_arg(struct pol_ctx *c, const struct pol_hook *h, const str
 			"type 'filename' reads a kernel struct filename; the argument of %s is a user string: use type string",
 			call);
 		return;
-	case PT_CHAR_IOVEC: case PT_SOCKADDR: case PT_SOCKADDR_UN: case PT_BPF_CMD: case PT_KERNEL_CAP:
+	case PT_CHAR_IOVEC: case PT_SOCKADDR_UN: case PT_BPF_CMD: case PT_KERNEL_CAP:
 	case PT_CAP_INHERITABLE: case PT_CAP_PERMITTED: case PT_CAP_EFFECTIVE: case PT_CAPABILITY:
 		pol_err(c, a->type_pos, "argument type '%s' on a syscall %s", a->type_name, NOT_YET);
 		return;
@@ -303,6 +305,8 @@ static const struct pol_arg *filter_arg(struct pol_ctx *c, const struct pol_hook
 	return &h->args.v[f->argpos];
 }
 
+static void check_net_values(struct pol_ctx *c, struct pol_argfilter *f);
+
 static void check_argfilter(struct pol_ctx *c, const struct pol_hook *h, struct pol_argfilter *f)
 {
 	if (f->op == PO_NONE)
@@ -340,11 +344,66 @@ static void check_argfilter(struct pol_ctx *c, const struct pol_hook *h, struct 
 	case PO_FILETYPE: case PO_NOTFILETYPE: case PO_CELEXPR: case PO_CAPSGAINED:
 		pol_err(c, f->op_pos, "operator %s %s", f->op_name, NOT_YET);
 		return;
-	default:
-		/* network operators: sock/skb/socket/sockaddr arguments */
-		pol_err(c, f->op_pos, "operator %s on a syscall argument of type %s %s", f->op_name, a->type_name, NOT_YET);
+	case PO_SADDR: case PO_NOTSADDR: case PO_DADDR: case PO_NOTDADDR:
+	case PO_SPORT: case PO_NOTSPORT: case PO_DPORT: case PO_NOTDPORT: case PO_FAMILY:
+		if (t == PT_SOCK && h->xlate_tcp_connect) {
+			if (f->op == PO_SADDR || f->op == PO_NOTSADDR || f->op == PO_SPORT || f->op == PO_NOTSPORT) {
+				pol_err(c, f->op_pos,
+					"operator %s on tcp_connect: the local address and port are not known at connect(2) entry, where vigil hooks it",
+					f->op_name);
+				return;
+			}
+			check_net_values(c, f);
+			return;
+		}
+		if (t != PT_SOCKADDR)
+			break;
+		check_net_values(c, f);
 		return;
+	case PO_PROTOCOL:
+		if (t == PT_SOCK && h->xlate_tcp_connect) {
+			/* only TCP sockets reach it: IPPROTO_TCP always holds */
+			for (size_t i = 0; i < f->vals.n; i++)
+				if (strcmp(f->vals.v[i].s, "IPPROTO_TCP") && strcmp(f->vals.v[i].s, "6"))
+					pol_err(c, f->vals.v[i].pos, "tcp_connect sockets are TCP: Protocol %s never matches",
+						f->vals.v[i].s);
+			return;
+		}
+		break;
+	default:
+		break;
 	}
+	/* the other network operators, or on other types */
+	pol_err(c, f->op_pos, "operator %s on a syscall argument of type %s %s", f->op_name, a->type_name, NOT_YET);
+}
+
+/* Address, port and family values on a sockaddr argument (netval.c). */
+static void check_net_values(struct pol_ctx *c, struct pol_argfilter *f)
+{
+	if (!f->vals.n)
+		pol_err(c, f->op_pos, "operator %s needs values", f->op_name);
+	for (size_t i = 0; i < f->vals.n; i++) {
+		const char *s = f->vals.v[i].s;
+		struct pol_cidr cidr;
+		uint32_t lo, hi;
+		uint16_t fam;
+		switch (f->op) {
+		case PO_SADDR: case PO_NOTSADDR: case PO_DADDR: case PO_NOTDADDR:
+			if (pol_parse_cidr(s, &cidr))
+				pol_err(c, f->vals.v[i].pos, "'%s' is not an IPv4/IPv6 address or CIDR", s);
+			break;
+		case PO_FAMILY:
+			if (pol_parse_family(s, &fam))
+				pol_err(c, f->vals.v[i].pos, "'%s' is not an address family (AF_INET, AF_INET6, ... or a number)", s);
+			break;
+		default:
+			if (pol_parse_port_range(s, &lo, &hi))
+				pol_err(c, f->vals.v[i].pos, "'%s' is not a port or a port range min:max (0..65535)", s);
+			break;
+		}
+	}
+	if (f->op == PO_FAMILY && f->vals.n > VG_POL_VALS)
+		pol_err(c, f->vals.v[VG_POL_VALS].pos, "Family takes at most %d values", VG_POL_VALS);
 }
 
 static void check_bins(struct pol_ctx *c, struct pol_selector *s)
@@ -472,8 +531,17 @@ static void check_actions(struct pol_ctx *c, struct pol_hook *h, struct pol_sele
 				int nr = nrs[k];
 				const struct route *r = route_of(nr);
 				const char *sc = policy_syscall_names[nr];
-				if (r && r->implemented)
+				if (r && r->implemented && !notify) {
+					int32_t e = a->arg_error;
+					if (e >= 0 || e <= -4096)
+						pol_err(c, a->pos, "%s argError %d on sys_%s is not an errno (-1 .. -4095)",
+							a->name, e, sc);
+					else if (r->eperm_only && e != -1)
+						pol_warn(c, a->pos,
+							 "%s argError %d on sys_%s: its deny point (%s) answers FAN_DENY, so the call fails with EPERM (-1), not %d",
+							 a->name, e, sc, r->how, e);
 					continue;
+				}
 				if (r) {
 					pol_err(c, a->pos, "%s%s on sys_%s: its deny point on this kernel (%s) %s",
 						a->name, notify ? " argError" : "", sc, r->how, NOT_YET);
@@ -628,6 +696,24 @@ static void check_hook(struct pol_ctx *c, struct pol_hook *h)
 	case PH_KPROBE:
 		if (!h->call)
 			return;
+		if (!h->syscall && !strcmp(call, "tcp_connect")) {
+			/* §5.1: tcp_connect -> connect(2) of a TCP socket; the sock's
+			 * destination is connect's sockaddr */
+			for (size_t i = 0; i < h->args.n; i++)
+				if (h->args.v[i].type != PT_SOCK || h->args.v[i].index != 0)
+					pol_err(c, h->args.v[i].type_pos,
+						"kprobe tcp_connect (translated to connect(2)) takes one argument, index 0 of type sock");
+			h->xlate_tcp_connect = true;
+			kernel_fn = false;	/* from here on, a connect(2) hook */
+			h->nrs = arena_alloc(&c->ps->a, sizeof(int));
+			h->nrs[0] = policy_syscall_nr("connect");
+			h->nnrs = 1;
+			pol_warn(c, h->call_pos,
+				 "kprobe tcp_connect is translated to connect(2) on TCP sockets: the sock is the destination of connect (its source address and port are not known yet); the TCP handshake has not started when an action runs");
+			if (h->ret || h->has_ret_arg)
+				pol_err(c, h->pos, "return: true on tcp_connect %s", NOT_YET);
+			break;
+		}
 		if (!h->syscall) {
 			for (size_t i = 0; i < sizeof(substitutes) / sizeof(substitutes[0]); i++) {
 				if (!strcmp(substitutes[i].fn, call)) {

@@ -153,15 +153,18 @@ static bool check_atom(struct actx *x, const struct ast *t, const struct text *s
 		at.field = KA_PATH, at.arg = arena_strdup(x->a, l->u.field.arg);
 	else if (!strcmp(f, "container.id"))
 		at.field = KA_CONTAINER;
-	else if (!strcmp(f, "fd.sip") || !strcmp(f, "fd.sport") || !strcmp(f, "fd.rip") || !strcmp(f, "fd.rport") ||
-		 !strcmp(f, "fd.ip") || !strcmp(f, "fd.port") || !strcmp(f, "fd.net") || !strcmp(f, "fd.snet") ||
-		 !strcmp(f, "fd.rnet"))
+	else if (!strcmp(f, "fd.sip") || !strcmp(f, "fd.rip") || !strcmp(f, "fd.snet") || !strcmp(f, "fd.rnet"))
+		at.field = KA_DADDR;	/* a client's server and remote end: where it connects */
+	else if (!strcmp(f, "fd.sport") || !strcmp(f, "fd.rport"))
+		at.field = KA_DPORT;
+	else if (!strcmp(f, "fd.ip") || !strcmp(f, "fd.port") || !strcmp(f, "fd.net") || !strcmp(f, "fd.cip") ||
+		 !strcmp(f, "fd.cport") || !strcmp(f, "fd.lip") || !strcmp(f, "fd.lport"))
 		return refuse(x, src, l->pos,
-			      "field %s: the address of a connect is not read at syscall entry yet (sockaddr arguments are not compiled for the kernel)%s",
+			      "field %s: at connect entry only the destination is known (fd.sip, fd.sport, fd.snet, fd.rip, fd.rport, fd.rnet)%s",
 			      f, "");
 	else
 		return refuse(x, src, l->pos,
-			      "field %s is not known in the kernel at syscall entry%s (an acting rule may test evt.type, proc.name, proc.exe, proc.exepath, fd.name, evt.arg.<path argument> and container.id = host)",
+			      "field %s is not known in the kernel at syscall entry%s (an acting rule may test evt.type, proc.name, proc.exe, proc.exepath, fd.name, evt.arg.<path argument>, container.id = host, and for connect fd.sip, fd.sport, fd.snet)",
 			      f, l->u.field.arg ? "[...]" : "");
 	if (t->u.check.mod != MOD_NONE)
 		return refuse(x, src, t->u.check.op_pos, "the operator modifier %s cannot be evaluated in the kernel%s",
@@ -195,6 +198,9 @@ static bool check_atom(struct actx *x, const struct ast *t, const struct text *s
 	} else {
 		return refuse(x, src, r->pos, "'%s': only constant values can be compared in the kernel%s", at.text, "");
 	}
+	if ((at.field == KA_DADDR || at.field == KA_DPORT) && at.op != KA_EQ)
+		return refuse(x, src, t->u.check.op_pos,
+			      "'%s': addresses and ports compare with =, != and in in the kernel%s", at.text, "");
 	if (at.field == KA_CONTAINER) {
 		for (size_t i = 0; i < at.nvals; i++)
 			if (strcmp(at.vals[i], "host") || at.op != KA_EQ)

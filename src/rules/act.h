@@ -29,6 +29,8 @@ enum ka_field {
 	KA_PROC_EXEPATH,	/* proc.exepath */
 	KA_PATH,		/* fd.name, or evt.arg.<name> (arg) of a path argument */
 	KA_CONTAINER,		/* container.id: only `host` */
+	KA_DADDR,		/* fd.sip, fd.rip, fd.snet, fd.rnet: connect's destination address or CIDR */
+	KA_DPORT,		/* fd.sport, fd.rport: connect's destination port */
 };
 
 enum ka_op { KA_EQ, KA_PREFIX, KA_POSTFIX };

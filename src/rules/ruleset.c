@@ -431,6 +431,14 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit, 
 			ok = false;
 	}
 
+	rs->macro_names = arena_alloc(&rs->arena, sizeof(char *) * (L->nmacros + 1));
+	rs->macro_asts = arena_alloc(&rs->arena, sizeof(struct ast *) * (L->nmacros + 1));
+	for (size_t i = 0; i < L->nmacros; i++)
+		if (L->macros[i]->ast) {
+			rs->macro_names[rs->nmacros] = arena_strdup(&rs->arena, L->macros[i]->name);
+			rs->macro_asts[rs->nmacros++] = L->macros[i]->ast;
+		}
+
 	rs->rules = arena_alloc(&rs->arena, sizeof(*rs->rules) * (L->nrules + 1));
 	for (size_t i = 0; i < L->nrules; i++) {
 		struct rule_info *ri = L->rules[i];

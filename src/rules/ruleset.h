@@ -90,6 +90,9 @@ struct ruleset {
 	struct evtset interesting;	/* event codes some active rule needs */
 	size_t nactive;
 	char *required_engine_version;	/* the highest requirement seen */
+	const char **macro_names;	/* every macro and its tree (lists substituted), */
+	struct ast **macro_asts;	/* for ruleset_explain() */
+	size_t nmacros;
 	uint64_t load_ns;		/* time spent loading and compiling */
 };
 
@@ -122,5 +125,12 @@ void ruleset_select(struct ruleset *rs, const struct ruleset_opts *opts);
 size_t ruleset_eval(struct ruleset *rs, struct fctx *c, enum match_mode mode, struct rule **out, size_t max);
 
 struct rule *ruleset_find(const struct ruleset *rs, const char *name);
+
+/* A rule's condition as the engine evaluates it: lists substituted,
+ * exceptions added and every macro replaced by its own expanded condition.
+ * `indent`: one line (re-parses to the same filter), or, when true, and/or
+ * groups too long for a line spread over indented lines. 0 or -errno. */
+struct strbuf;
+int ruleset_explain(const struct ruleset *rs, const struct rule *r, bool indent, struct strbuf *out);
 
 #endif /* VIGIL_RULESET_H */

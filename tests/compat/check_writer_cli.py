@@ -108,7 +108,7 @@ def main():
                 errors.append(f"3. {flt}: rc {rc}: {err.strip()[-300:]}")
                 continue
             rc, want, _ = so.run([vigil, "replay", path, "--print", so.FMT, "--filter", flt])
-            want = no_num([l.split(so.SEP) for l in want.splitlines()])
+            want = no_num([l.split(so.SEP) for l in so.records(want, so.FMT)])
             rc, s_out, err = so.sysdig_lines(sysdig, out)
             if rc != 0:
                 errors.append(f"3. {flt}: sysdig cannot read OUT: {err.strip()[:300]}")

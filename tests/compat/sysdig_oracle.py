@@ -21,7 +21,9 @@ FIELDS = ["evt.num", "evt.type", "proc.name", "proc.pid", "proc.ppid", "proc.cmd
 # sysdig 0.29.3 fills the gap differently per thread origin (and misreads it from
 # process lists written by newer libs: libs/sample.scap shows -420151296).
 SEP = "\x1f"
-FMT = "*" + SEP.join("%" + f for f in FIELDS)
+# each record ends with RS and a newline: a command line can hold newlines
+RS = "\x1e"
+FMT = "*" + SEP.join("%" + f for f in FIELDS) + RS
 EVT_NUM = FIELDS.index("evt.num")  # 0: vigil_lines() renumbers the first field
 FD_NAME = FIELDS.index("fd.name")
 
@@ -51,10 +53,24 @@ def find_sysdig():
     return shutil.which("sysdig")
 
 
-def sysdig_lines(sysdig, path):
+# sysdig 0.29.3 dereferences a missing "fd" parameter when it prints evt.res
+# of a bpf exit event (flagged as creating an fd, its parameter is
+# res_or_fd) and crashes: both sides leave bpf events out.
+EXIT_FILTER = "evt.dir=< and evt.type!=bpf"
+
+
+def sysdig_lines(sysdig, path, flt=EXIT_FILTER):
     """Exit events of `path` as sysdig 0.29.3 prints them: (rc, lines, stderr)."""
-    rc, out, err = run([sysdig, "-r", path, "-p", FMT, "evt.dir=<"])
-    return rc, [l.split(SEP) for l in out.splitlines()], err
+    rc, out, err = run([sysdig, "-r", path, "-p", FMT, flt])
+    return rc, [l.split(SEP) for l in records(out, FMT)], err
+
+
+def records(out, fmt):
+    """The printed events of `out`: RS-terminated records when `fmt` ends
+    with RS, lines otherwise."""
+    if fmt.endswith(RS):
+        return [r.lstrip("\n") for r in out.split(RS)[:-1]]
+    return out.splitlines()
 
 
 def skipped_by_sysdig(vigil, path):
@@ -76,7 +92,7 @@ def vigil_lines(vigil, path, fmt=FMT, args=()):
     if "--filter" not in args:
         # sysdig is asked for exit events only (evt.dir=<): the same here
         # (vigil also prints non-syscall events such as procexit by default)
-        args = (*args, "--filter", "evt.dir = <")
+        args = (*args, "--filter", EXIT_FILTER)
     rc, out, err = run([vigil, "replay", path, *args, "--print", fmt])
     if rc != 0:
         return rc, [], err
@@ -84,7 +100,7 @@ def vigil_lines(vigil, path, fmt=FMT, args=()):
     if rc != 0:
         return rc, [], "cannot list the user/group events"
     lines = []
-    for l in out.splitlines():
+    for l in records(out, fmt):
         f = l.split(SEP)
         f[0] = str(sysdig_num(int(f[0]), skipped))
         lines.append(f)

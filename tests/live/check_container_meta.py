@@ -12,13 +12,15 @@ GET /containers/<id>/json and GET /images/<image>/json in one of three ways:
 
   normal  answers at once: the first alert from the container may still be
           without metadata, the next ones carry name, image and pod;
-  slow    answers after 1.5 s: events keep flowing meanwhile, evaluated with
-          the container id only (container.name is <NA>), and the events
-          after the answer see the metadata;
-  hang    accepts and never answers: vigil gives up at its timeout, skips the
-          socket, fails the lookup and remembers it; meanwhile a burst of
-          syscalls from the container (dd, bs=1) is processed completely and
-          an alert raised inside the hang comes out at once;
+  slow    holds its answers until the test lets them go (after the second
+          alert): events keep flowing meanwhile, evaluated with the container
+          id only (container.name is <NA>), and the events after the answer
+          see the metadata;
+  hang    accepts and never answers: vigil gives up at its timeout (30 s),
+          skips the socket, fails the lookup and remembers it; meanwhile a
+          burst of syscalls from the container (dd, bs=1) is processed
+          completely and the alert raised right after it comes out while
+          the request is still open (the API sees when vigil closes it);
   none    no runtime enabled: the baseline for the figures;
   capture `vigil capture -w` with the normal API: the metadata goes into the
           file as a container event, and both `vigil replay` and Debian's
@@ -29,13 +31,17 @@ In every case a burst of 200000 syscalls (dd bs=1) runs right after the
 container's first events, while the lookup is under way; the rings are large
 enough to hold it, so nothing is dropped and vigil's own pace shows: the time
 from the burst's start to the alert raised right after it, and the burst's
-events per second through vigil, are reported (compare hang with none).
+events per second through vigil, are printed on a FIGURE line, never asserted
+(the machine is shared); bench/containers.sh runs hang and none in turn and
+prints their ratio.
 
 usage: check_container_meta.py VIGIL COMPAT_DIR CASE   (normal, slow, hang, none, capture)
 exit: 0 pass, 1 fail, 77 skip (not root, or the upstream rules are missing)"""
 import json
 import os
+import select
 import shutil
+import socket
 import socketserver
 import subprocess
 import sys
@@ -49,8 +55,9 @@ import livelib  # noqa: E402
 
 RULE = "Read sensitive file untrusted"
 BURST = 100000          # dd bs=1: this many reads of /dev/zero and writes to /dev/null
-TIMEOUT = 2.5           # container.engine_timeout for the hang case
-SLOW = 1.5              # the slow API's delay
+TIMEOUT = 30            # container.engine_timeout for the hang case: the burst goes through within it
+HOLD = 60               # the longest the slow API holds an answer
+ALERT_WAIT = 30         # the longest an alert may take to come out (a busy machine, an ASan build)
 
 
 class Fail(Exception):
@@ -66,8 +73,18 @@ class Api(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def __init__(self, path, mode):
         self.mode = mode
         self.stop = threading.Event()
+        self.release = threading.Event()    # the slow API answers once set
         self.log = []           # (time, path) of every request read
+        self.lock = threading.Lock()
+        self.open = {}          # path -> requests read, not answered, whose client is still connected
+        self.closed = []        # (time, path): the client of a request never answered hung up
         super().__init__(path, Handler)
+
+    def open_for(self, cid):
+        """The requests about container cid open now (other docker-like
+        cgroups of the host are looked up too)."""
+        with self.lock:
+            return sum(n for p, n in self.open.items() if cid in p)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -80,10 +97,10 @@ class Handler(BaseHTTPRequestHandler):
         api = self.server
         api.log.append((time.monotonic(), self.path))
         if api.mode == "hang":
-            api.stop.wait(60)   # accepted, read, never answered
+            self.hold()         # accepted, read, never answered
             return
         if api.mode == "slow":
-            time.sleep(SLOW)
+            api.release.wait(HOLD)
         parts = self.path.split("/")
         if len(parts) == 4 and parts[1] == "containers" and parts[3] == "json":
             body = inspect_of(parts[2])
@@ -98,6 +115,28 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def hold(self):
+        """Keep the request open, unanswered, until the client hangs up (or
+        the test ends), counting it in api.open meanwhile."""
+        api = self.server
+        with api.lock:
+            api.open[self.path] = api.open.get(self.path, 0) + 1
+        try:
+            while not api.stop.is_set():
+                r, _, _ = select.select([self.connection], [], [], 0.05)
+                if r:
+                    try:
+                        data = self.connection.recv(1, socket.MSG_PEEK)
+                    except OSError:
+                        data = b""
+                    if not data:
+                        api.closed.append((time.monotonic(), self.path))
+                        break
+        finally:
+            with api.lock:
+                api.open[self.path] -= 1
+        self.close_connection = True
 
 
 def inspect_of(cid):
@@ -226,11 +265,21 @@ def main():
                 raise Fail("Debian's sysdig is needed (make deps installs it)")
             return capture_case(vigil, sock, cg, tmp)
         cid12 = cg.cid[:12]
-        arrivals = {}           # alert index -> monotonic time it was read
+        arrivals = {}           # alert index -> (monotonic time it was read, API requests open then)
+        arrived = threading.Condition()
 
         def on_line(line):
             if line.startswith("{") and RULE in line and cid12 in line:
-                arrivals[len(arrivals)] = time.monotonic()
+                with arrived:
+                    arrivals[len(arrivals)] = (time.monotonic(), api.open_for(cg.cid))
+                    arrived.notify_all()
+
+        def wait_alerts(n):
+            """Wait for the container's n-th alert: counted as the lines
+            come, never by rescanning the output (the burst prints 200000
+            lines, and the test must keep up with vigil to measure it)."""
+            with arrived:
+                return arrived.wait_for(lambda: len(arrivals) >= n, ALERT_WAIT)
         fmt = "*%evt.type %container.id %container.name"
         # (no evt.type in the filter: the probe then sends every syscall, and
         # the burst is counted here)
@@ -252,9 +301,9 @@ def main():
         p = cg.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if p.returncode != 0:
             raise Fail("cat /etc/shadow in the cgroup failed: %s" % p.stderr.decode())
-        if not v.wait_for(lambda lines: len(alerts_of(lines, cid12)) >= 1, 10):
+        if not wait_alerts(1):
             raise Fail("no alert for the first read in the container:\n" + v.stderr_text())
-        lat1 = arrivals.get(0, time.monotonic()) - t_cat1
+        lat1 = arrivals[0][0] - t_cat1
 
         # 2. a burst of syscalls while the API answers, slowly, or not at all
         t_dd = time.monotonic()
@@ -265,22 +314,19 @@ def main():
             raise Fail("dd failed")
         t_cat2 = time.monotonic()
         cg.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
-        if not v.wait_for(lambda lines: len(alerts_of(lines, cid12)) >= 2, 10):
+        if not wait_alerts(2):
             raise Fail("no alert for the second read in the container:\n" + v.stderr_text())
-        lat2 = arrivals.get(1, time.monotonic()) - t_cat2
-        drain = arrivals.get(1, time.monotonic()) - t_dd   # the whole burst went through before this alert
+        lat2 = arrivals[1][0] - t_cat2
+        drain = arrivals[1][0] - t_dd   # the whole burst went through before this alert
+        api.release.set()       # the slow API answers now
 
         # 3. once the API answered, or vigil gave the lookup up: a third read
         if case == "hang":
-            end = time.monotonic() + 20
-            while time.monotonic() < end and not any("no runtime knows it" in l and cid12 in l for l in v.err):
-                time.sleep(0.1)
-        else:
-            left = {"normal": 0.5, "slow": 2 * SLOW + 1.0, "none": 0.5}[case] - (time.monotonic() - t_cat1)
-            if left > 0:
-                time.sleep(left)
+            v.wait_err(lambda l: "no runtime knows it" in l and cid12 in l, TIMEOUT + 40)
+        elif case in ("normal", "slow"):
+            v.wait_err(lambda l: "container %s: metadata from" % cid12 in l, 40)
         cg.run(["cat", "/etc/shadow"], stdout=subprocess.DEVNULL)
-        if not v.wait_for(lambda lines: len(alerts_of(lines, cid12)) >= 3, 10):
+        if not wait_alerts(3):
             raise Fail("no alert for the third read in the container:\n" + v.stderr_text())
         rc = v.stop()
         if rc != 0:
@@ -296,10 +342,11 @@ def main():
         bad = []
         drops = sum(stats.get(k, 0) for k in ("ring full", "too large", "nested runs", "no ring"))
         # dd also reads and writes a few times around its copy (locale...)
+        # (the probe sees the whole host: drops of other processes' events,
+        # when the machine is busy, are reported, not failed on)
         if not (BURST <= reads <= BURST + 20 and BURST <= writes <= BURST + 20):
-            bad.append("the burst: %d reads and %d writes processed, %d of each made" % (reads, writes, BURST))
-        if drops:
-            bad.append("the probe dropped %d events: %s" % (drops, stats))
+            bad.append("the burst: %d reads and %d writes processed, %d of each made (probe drops: %s)"
+                       % (reads, writes, BURST, stats))
 
         def fields(a):
             return a["output_fields"]
@@ -311,7 +358,8 @@ def main():
                 if fields(third).get(k) != want:
                     bad.append("third alert: %s=%r, expected %r" % (k, fields(third).get(k), want))
         if case == "slow":
-            # the first two alerts came during the 1.5 s the API took
+            # the API held its answers until the second alert was out: both
+            # came without waiting for it, and were evaluated without metadata
             for a, n in ((first, "first"), (second, "second")):
                 if fields(a).get("container.name") is not None:
                     bad.append("%s alert already has a name (%r) while the API was still answering"
@@ -334,21 +382,25 @@ def main():
             mine = [t for t, p in api.log if p.startswith("/containers/" + cg.cid)]
             if len(mine) != 1:
                 bad.append("the unresponsive socket was asked %d times for the container: %s" % (len(mine), api.log))
-            elif t_cat2 - mine[0] > TIMEOUT:
-                bad.append("the burst did not run while the API request was pending")
+            # the burst and the alert after it went through with the request open
+            if arrivals[1][1] != 1:
+                bad.append("the alert after the burst came out with %d API requests open, expected the one "
+                           "vigil made (it waited for the API, or gave up before the burst was through)"
+                           % arrivals[1][1])
+            hangups = [t for t, p in api.closed if cg.cid in p]
+            if len(hangups) != 1:
+                bad.append("vigil hung up on the unresponsive API %d times for the container" % len(hangups))
         # every alert of the container carries its id, whatever the metadata
         for a in alerts:
             if fields(a).get("container.id") != cid12:
                 bad.append("an alert without the container id")
-        if lat1 > 1.0:
-            bad.append("the first alert took %.0f ms" % (lat1 * 1000))
-        if case == "hang" and drain > TIMEOUT:
-            bad.append("vigil took %.2f s to get through the burst: as long as the API timeout" % drain)
         print("case %s: burst of %d syscalls from container %s made in %.2f s; vigil processed %d reads and "
               "%d writes (%d with the container's name), probe drops %d"
               % (case, 2 * BURST, cid12, dd_time, reads, writes, named, drops))
-        print("  vigil through the burst in %.2f s (%.0f events/s of it), alert after it %.1f ms, first alert "
-              "%.1f ms" % (drain, 2 * BURST / drain, lat2 * 1000, lat1 * 1000))
+        print("FIGURE container_meta %s: %.0f events/s through vigil (a burst of %d in %.2f s), alert after "
+              "the burst %.1f ms, first alert %.1f ms%s" % (
+                  case, 2 * BURST / drain, 2 * BURST, drain, lat2 * 1000, lat1 * 1000,
+                  ", the API request open meanwhile" if case == "hang" else ""))
         print("  API requests (s after the first event): %s" % ", ".join(
             "%+.2f %s" % (t - t_cat1, p[:30]) for t, p in api.log if cg.cid in p or p.startswith("/images")))
         print("  alerts: " + " | ".join("name=%s image=%s pod=%s ns=%s" % (
@@ -368,11 +420,12 @@ def main():
     finally:
         if v is not None and v.p.poll() is None:
             v.stop()
-        api.stop.set()
-        api.shutdown()
-        api.server_close()
         if cg is not None:
             cg.remove()
+        api.stop.set()
+        api.release.set()
+        api.shutdown()
+        api.server_close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -2,9 +2,10 @@
 """check_container_podman.py - container and Kubernetes metadata of a real
 podman container, live, from podman's API and from its storage.
 
-1. An image is imported from a tarball: Debian's static busybox (cat, sleep,
-   sh), an /etc/passwd and /etc/group of its own (uid 4242 "vigiluser", gid
-   4343 "vigilgrp", names the host does not have) and a readable /etc/shadow.
+1. An image is imported from a tarball (livelib.busybox_image): Debian's
+   static busybox and its applets, an /etc/passwd and /etc/group of its own
+   (uid 4242 "vigiluser", gid 4343 "vigilgrp", names the host does not
+   have) and a readable /etc/shadow.
    A container runs it with the labels io.kubernetes.pod.name=nginx and
    io.kubernetes.pod.namespace=production.
 2. `podman system service` serves the Docker-compatible API on a socket of
@@ -27,76 +28,32 @@ exit: 0 pass, 1 fail, 77 skip (not root, or the upstream rules are missing)"""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tarfile
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import livelib  # noqa: E402
 
-PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
 RULE = "Read sensitive file untrusted"
-BUSYBOX = "/bin/busybox"
+# the image's own users and groups (names the host does not have); the
+# shadow file readable, so that uid 4242 reads it
+FILES = {
+    "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nvigiluser:x:4242:4343:vigil test user:/tmp:/bin/sh\n",
+    "etc/group": "root:x:0:\nvigilgrp:x:4343:vigiluser\n",
+    "etc/shadow": "root:*:19000:0:99999:7:::\nvigiluser:!:19000:0:99999:7:::\n",
+}
 
 
 class Fail(Exception):
     pass
 
 
-def image(tmp):
-    """The test image, tagged by the content's hash (re-imported on change)."""
-    import hashlib
-    files = {
-        "etc/passwd": "root:x:0:0:root:/root:/bin/sh\nvigiluser:x:4242:4343:vigil test user:/tmp:/bin/sh\n",
-        "etc/group": "root:x:0:\nvigilgrp:x:4343:vigiluser\n",
-        "etc/shadow": "root:*:19000:0:99999:7:::\nvigiluser:!:19000:0:99999:7:::\n",
-    }
-    h = hashlib.sha256(open(BUSYBOX, "rb").read())
-    for k in sorted(files):
-        h.update(k.encode() + files[k].encode())
-    tag = "localhost/vigil-meta-test:" + h.hexdigest()[:12]
-    if subprocess.run(PODMAN + ["image", "exists", tag]).returncode == 0:
-        return tag
-    tar = os.path.join(tmp, "rootfs.tar")
-    with tarfile.open(tar, "w") as t:
-        def add_dir(name, mode=0o755):
-            ti = tarfile.TarInfo(name)
-            ti.type = tarfile.DIRTYPE
-            ti.mode = mode
-            t.addfile(ti)
-        for d in ("bin", "etc", "proc", "sys", "dev", "root", "run"):
-            add_dir(d)
-        add_dir("tmp", 0o1777)
-        ti = t.gettarinfo(BUSYBOX, arcname="bin/busybox")
-        ti.mode, ti.uid, ti.gid = 0o755, 0, 0
-        with open(BUSYBOX, "rb") as f:
-            t.addfile(ti, f)
-        for cmd in ("sh", "cat", "sleep", "id"):
-            li = tarfile.TarInfo("bin/" + cmd)
-            li.type = tarfile.SYMTYPE
-            li.linkname = "busybox"
-            t.addfile(li)
-        for name, text in files.items():
-            data = text.encode()
-            fi = tarfile.TarInfo(name)
-            fi.size = len(data)
-            fi.mode = 0o644     # the shadow file too: uid 4242 reads it
-            import io
-            t.addfile(fi, io.BytesIO(data))
-    p = subprocess.run(PODMAN + ["import", tar, tag], capture_output=True, text=True)
-    if p.returncode != 0:
-        raise Fail("podman import failed: %s%s" % (p.stdout, p.stderr))
-    return tag
-
-
 def podman(args, **kw):
-    p = subprocess.run(PODMAN + args, capture_output=True, text=True, timeout=90, **kw)
-    if p.returncode != 0:
-        raise Fail("podman %s failed (%d): %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
-    return p.stdout.strip()
+    try:
+        return livelib.podman(args, **kw)
+    except livelib.PodmanError as e:
+        raise Fail(str(e))
 
 
 def alerts(lines, cid12):
@@ -123,12 +80,9 @@ def main():
     if not os.path.exists(rules):
         print("SKIP: upstream rules %s not found" % rules)
         return livelib.SKIP
-    for tool in ("podman", "runc"):
-        if not shutil.which(tool):
-            print("FAIL: %s is not installed (make deps installs it)" % tool)
-            return 1
-    if not os.path.exists(BUSYBOX):
-        print("FAIL: %s is missing (make deps installs busybox-static)" % BUSYBOX)
+    missing = livelib.require_podman()
+    if missing:
+        print("FAIL: " + missing)
         return 1
     tmp = tempfile.mkdtemp(prefix="vigil-podman-")
     sock = os.path.join(tmp, "podman.sock")
@@ -136,20 +90,13 @@ def main():
     svc = v = None
     cid = None
     try:
-        tag = image(tmp)
+        tag = livelib.busybox_image("vigil-meta-test", FILES)
         repo, imgtag = tag.rsplit(":", 1)
         cid = podman(["run", "-d", "--name", name, "--network", "host",
-                      "--label", "io.kubernetes.pod.name=nginx", "--label", "io.kubernetes.pod.namespace=production",
-                      "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024", tag, "sleep", "300"])
+                      "--label", "io.kubernetes.pod.name=nginx", "--label", "io.kubernetes.pod.namespace=production"]
+                     + livelib.PODMAN_LIMITS + [tag, "sleep", "300"])
         cid12 = cid[:12]
-        svc = subprocess.Popen(PODMAN + ["system", "service", "--time=0", "unix://" + sock],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.1)
-        else:
-            raise Fail("podman system service did not create %s" % sock)
+        svc = livelib.PodmanService(sock)
 
         # 2. live, with the API
         cap = os.path.join(tmp, "live.scap")
@@ -158,9 +105,7 @@ def main():
         if not v.wait_ready():
             raise Fail(livelib.start_failure(v))
         # the container's process was read from /proc: its lookup is under way
-        end = time.monotonic() + 10
-        while time.monotonic() < end and not any("container %s: metadata" % cid12 in l for l in v.err):
-            time.sleep(0.1)
+        v.wait_err(lambda l: "container %s: metadata" % cid12 in l, 30)
         podman(["exec", name, "cat", "/etc/shadow"])
         podman(["exec", "-u", "4242", name, "cat", "/etc/shadow"])
         if not v.wait_for(lambda lines: len(alerts(lines, cid12)) >= 2, 15):
@@ -208,16 +153,13 @@ def main():
         print("sysdig 0.29.3, the reads of /etc/shadow by cat: %s" % sorted(set(p.stdout.split())))
 
         # 4. the service stopped: podman's storage only
-        svc.send_signal(signal.SIGTERM)
-        svc.wait(30)
+        svc.stop()
         svc = None
         v = livelib.Vigil([vigil, "run", "-r", rules, "--json", "--stats",
                            "-o", "container.engines.podman.sockets=" + sock, "-o", "log_level=debug"])
         if not v.wait_ready():
             raise Fail(livelib.start_failure(v))
-        end = time.monotonic() + 10
-        while time.monotonic() < end and not any("container %s: " % cid12 in l and "lookup" in l for l in v.err):
-            time.sleep(0.1)
+        v.wait_err(lambda l: "container %s: " % cid12 in l and "lookup" in l, 30)
         podman(["exec", name, "cat", "/etc/shadow"])
         if not v.wait_for(lambda lines: len(alerts(lines, cid12)) >= 1, 15):
             raise Fail("no alert from the container without the API; stderr:\n" + v.stderr_text())
@@ -233,19 +175,15 @@ def main():
             raise Fail("\n  ".join(bad))
         print("PASS")
         return 0
-    except Fail as e:
+    except (Fail, livelib.PodmanError) as e:
         print("FAIL: %s" % e)
         return 1
     finally:
         if v is not None and v.p.poll() is None:
             v.stop()
         if svc is not None:
-            svc.send_signal(signal.SIGTERM)
-            try:
-                svc.wait(30)
-            except subprocess.TimeoutExpired:
-                svc.kill()
-        subprocess.run(PODMAN + ["rm", "-f", "-t", "0", name], capture_output=True)
+            svc.stop()
+        subprocess.run(livelib.PODMAN + ["rm", "-f", "-t", "0", name], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -282,11 +282,45 @@ static void test_audit_is_monitor(void **state)
 	assert_string_equal(rule_action_done(ps.v[0]->rule->kform, false, buf, sizeof(buf)), "killed");
 }
 
+static void test_connect_destination(void **state)
+{
+	(void)state;
+	/* a client's server end is where it connects: connect's sockaddr */
+	assert_int_equal(compile(RULE("evt.type = connect and not fd.snet in (10.0.0.0/8, 127.0.0.0/8) and fd.sport in (4444, 1337)",
+				      "kill")),
+			 0);
+	const struct pol_hook *h = hook(ps.v[0], "sys_connect");
+	assert_non_null(h);
+	assert_int_equal(h->args.n, 1);
+	assert_int_equal(h->args.v[0].index, 1);
+	assert_int_equal(h->args.v[0].type, PT_SOCKADDR);
+	const struct pol_selector *s = &h->sels.v[0];
+	assert_int_equal(s->args.n, 2);
+	assert_int_equal(s->args.v[0].op, PO_NOTDADDR);
+	assert_int_equal(s->args.v[0].vals.n, 2);
+	assert_string_equal(s->args.v[0].vals.v[1].s, "127.0.0.0/8");
+	assert_int_equal(s->args.v[1].op, PO_DPORT);
+	assert_string_equal(s->args.v[1].vals.v[0].s, "4444");
+	struct pol_kernel k;
+	char err[256];
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_int_equal(k.sels[0].argf[0].op, VG_POL_OP_NOTSADDR);
+	assert_int_equal(k.sels[0].argf[1].op, VG_POL_OP_SPORT);
+	pol_kernel_free(&k);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
-	expect_refusal(RULE("evt.type = connect and fd.sip = 10.0.0.1", "kill"), 3, 37,
-		       "field fd.sip: the address of a connect is not read at syscall entry");
+	expect_refusal(RULE("evt.type = connect and fd.cip = 10.0.0.1", "kill"), 3, 37,
+		       "field fd.cip: at connect entry only the destination is known");
+}
+
+static void test_refuse_addr_elsewhere(void **state)
+{
+	(void)state;
+	expect_refusal(RULE("evt.type in (connect, sendto) and fd.sport = 53", "kill"), 3, 48,
+		       "read from the sockaddr of connect only, not of sys_sendto");
 }
 
 static void test_refuse_unknown_field(void **state)
@@ -389,6 +423,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuse_name_endswith, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_is_monitor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_destination, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuse_addr_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_unknown_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refuse_no_evttype, setup, teardown),

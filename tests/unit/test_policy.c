@@ -239,6 +239,127 @@ static void test_override_downgrade(void **state)
 	assert_int_equal(ps.v[0]->hooks.v[0].sels.v[0].actions.v[0].type, PA_SIGKILL);
 }
 
+/* Override routed to a deny point loads; its values, errnos and the
+ * routes the kernel tables ask for. */
+static void test_override_routes(void **state)
+{
+	(void)state;
+	const char *y = HDR
+		"  kprobes:\n"
+		"  - call: \"sys_connect\"\n"
+		"    args:\n"
+		"    - index: 1\n"
+		"      type: \"sockaddr\"\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - index: 1\n"
+		"        operator: \"NotDAddr\"\n"
+		"        values: [\"127.0.0.0/8\", \"fd00::/8\"]\n"
+		"      - index: 1\n"
+		"        operator: \"DPort\"\n"
+		"        values: [\"80\", \"8000:8002\"]\n"
+		"      matchActions:\n"
+		"      - action: Override\n"
+		"        argError: -13\n"
+		"  - call: \"sys_openat\"\n"
+		"    args:\n"
+		"    - index: 1\n"
+		"      type: \"string\"\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - index: 1\n"
+		"        operator: \"Prefix\"\n"
+		"        values: [\"/etc/\"]\n"
+		"      matchActions:\n"
+		"      - action: Override\n"
+		"        argError: -13\n";
+	assert_int_equal(load(y), 0);
+	const struct diag *d = find_diag("its deny point (fanotify FAN_OPEN_PERM) answers FAN_DENY, so the call fails with EPERM (-1), not -13");
+	assert_non_null(d);
+	assert_int_equal(d->sev, DIAG_WARNING);
+	struct pol_kernel k;
+	char err[256];
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_int_equal(k.routes, POL_ROUTE_CONNECT | POL_ROUTE_OPEN);
+	assert_int_equal(k.ncidrs, 2);
+	assert_int_equal(k.cidrs[0].bits, 8);
+	assert_int_equal(k.cidrs[1].family, 10);
+	assert_int_equal(k.nints, 4);	/* 80, 8000, 8001, 8002 */
+	assert_int_equal(k.sels[0].argf[0].op, VG_POL_OP_NOTSADDR);
+	assert_int_equal(k.sels[0].act[0].err, -13);
+	pol_kernel_free(&k);
+
+	/* kprobe tcp_connect: translated to connect(2), TCP only */
+	diag_list_fini(&dl);
+	diag_list_init(&dl);
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	const char *tcp = HDR
+		"  kprobes:\n"
+		"  - call: \"tcp_connect\"\n"
+		"    syscall: false\n"
+		"    args:\n"
+		"    - index: 0\n"
+		"      type: \"sock\"\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - index: 0\n"
+		"        operator: \"Protocol\"\n"
+		"        values: [\"IPPROTO_TCP\"]\n"
+		"      - index: 0\n"
+		"        operator: \"NotDAddr\"\n"
+		"        values: [\"10.0.0.0/8\"]\n"
+		"      matchActions:\n"
+		"      - action: Sigkill\n";
+	assert_int_equal(load(tcp), 0);
+	assert_non_null(find_diag("kprobe tcp_connect is translated to connect(2) on TCP sockets"));
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_true(k.hooks[0].flags & VG_POL_HF_TCP);
+	assert_int_equal(k.hooks[0].args[0].type, VG_POL_T_SOCKADDR);
+	assert_int_equal(k.hooks[0].args[0].src, 1);
+	assert_int_equal(k.sels[0].nargf, 1);	/* Protocol TCP holds by construction */
+	assert_int_equal(k.sc[42].count, 1);
+	pol_kernel_free(&k);
+	diag_list_fini(&dl);
+	diag_list_init(&dl);
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	char *tcp2 = strdup(tcp);
+	memcpy(strstr(tcp2, "NotDAddr"), "NotSAddr", 8);
+	assert_int_not_equal(load(tcp2), 0);
+	assert_non_null(find_diag("operator NotSAddr on tcp_connect: the local address and port are not known at connect(2) entry"));
+	free(tcp2);
+
+	/* bad values, and network operators on a string */
+	diag_list_fini(&dl);
+	diag_list_init(&dl);
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	const char *bad = HDR
+		"  kprobes:\n"
+		"  - call: \"sys_connect\"\n"
+		"    args:\n"
+		"    - index: 1\n"
+		"      type: \"sockaddr\"\n"
+		"    - index: 2\n"
+		"      type: \"string\"\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - index: 1\n"
+		"        operator: \"DAddr\"\n"
+		"        values: [\"10.0.0.0/33\"]\n"
+		"      - index: 2\n"
+		"        operator: \"DAddr\"\n"
+		"        values: [\"10.0.0.1\"]\n"
+		"      matchActions:\n"
+		"      - action: Override\n"
+		"        argError: 5\n";
+	assert_int_not_equal(load(bad), 0);
+	assert_non_null(find_diag("'10.0.0.0/33' is not an IPv4/IPv6 address or CIDR"));
+	assert_non_null(find_diag("operator DAddr on a syscall argument of type string is not implemented in vigil yet"));
+	assert_non_null(find_diag("Override argError 5 on sys_connect is not an errno (-1 .. -4095)"));
+}
+
 static void test_diagnostics(void **state)
 {
 	(void)state;
@@ -358,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override_downgrade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_override_routes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diagnostics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multi_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_tables, setup, teardown),
