@@ -22,7 +22,8 @@
  *
  * vg_pol_exec/fork/exit keep, per process, the matchBinaries sets its
  * executable is in (looked up at exec from the resolved path of the new
- * executable) and the followChildren sets it inherited.
+ * executable, and from its name for rules' proc.name) and the
+ * followChildren sets it inherited.
  */
 #include "common.bpf.h"
 #include "task.bpf.h"
@@ -117,6 +118,14 @@ struct {
 	__type(key, struct vg_pol_lpm_key);
 	__type(value, __u64);
 } vg_pol_bin_sfx SEC(".maps");
+
+/* Process names (comm at exec) -> the sets they are in (rules' proc.name). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct vg_pol_ckey);
+	__type(value, __u64);
+} vg_pol_bin_comm SEC(".maps");
 
 /* Per process (tgid): its binary sets. */
 struct {
@@ -1102,6 +1111,12 @@ int BPF_PROG(vg_pol_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	struct path fp = BPF_CORE_READ(f, f_path);
 	__u32 off = vg_path_build(fp.dentry, fp.mnt, s, 0);
 	struct vg_pol_proc n = { .bins = vg_pol_bin_sets(st, s, off) };
+	/* the new name is set before this tracepoint (begin_new_exec) */
+	struct vg_pol_ckey ck;
+	__u64 *cm;
+	bpf_get_current_comm(ck.comm, sizeof(ck.comm));
+	if ((cm = bpf_map_lookup_elem(&vg_pol_bin_comm, &ck)))
+		n.bins |= *cm;
 	struct vg_pol_proc *old = bpf_map_lookup_elem(&vg_pol_proc, &tgid);
 	if (old)
 		n.follow = old->follow;

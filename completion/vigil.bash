@@ -112,7 +112,7 @@ _vigil()
 	case $cmd in
 	run)
 		COMPREPLY=($(compgen -W "$_vigil_session_opts --duration --ring-size --policy --policy-mode
-			--allow-override-downgrade --policy-events --events-format --policy-socket" -- "$cur"))
+			--allow-override-downgrade --policy-events --events-format --policy-socket --audit" -- "$cur"))
 		;;
 	replay)
 		if [[ $cur == -* ]]; then

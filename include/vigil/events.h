@@ -808,6 +808,12 @@ struct vg_pol_bkey {
 	char path[VG_POL_BIN];
 };
 
+/* Process names (rules' proc.name: the task's comm at exec, zero-padded)
+ * and the binary sets each belongs to. */
+struct vg_pol_ckey {
+	char comm[16];
+};
+
 /* What the policy side knows of a process (tgid). */
 struct vg_pol_proc {
 	__u64 bins;		/* binary sets its executable is in */

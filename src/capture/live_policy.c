@@ -128,6 +128,15 @@ static void seed_processes(struct vigil_bpf *skel, const struct pol_kernel *k)
 		if (*end || !pid || proc_exe("/proc", de->d_name, exe, sizeof(exe)))
 			continue;
 		struct vg_pol_proc v = { 0 }, add = { .bins = pol_kernel_bin_mask(k, exe), .follow = 0 };
+		char path[PATH_MAX], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			if (fgets(comm, sizeof(comm), f))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(f);
+			add.bins |= pol_kernel_comm_mask(k, comm);
+		}
 		uint32_t key = (uint32_t)pid;
 		if (!add.bins)
 			continue;
@@ -206,7 +215,12 @@ int live_policy_install(struct vigil_bpf *skel, const struct pol_kernel *k, char
 	for (size_t i = 0; i < k->nbins; i++) {
 		const struct pol_kbin *b = &k->bins[i];
 		size_t l = strlen(b->path);
-		if (b->kind == PKB_EXACT) {
+		if (b->kind == PKB_COMM) {
+			struct vg_pol_ckey key;
+			memset(&key, 0, sizeof(key));
+			memcpy(key.comm, b->path, l < sizeof(key.comm) ? l : sizeof(key.comm) - 1);
+			rc = upd_or(bpf_map__fd(skel->maps.vg_pol_bin_comm), &key, b->mask, "process names", err, errlen);
+		} else if (b->kind == PKB_EXACT) {
 			struct vg_pol_bkey key;
 			memset(&key, 0, sizeof(key));
 			key.len = (uint32_t)l;
@@ -297,6 +311,7 @@ void live_policy_uninstall(struct vigil_bpf *skel, const struct pol_kernel *k, c
 		clear_bits(bpf_map__fd(skel->maps.vg_pol_bin_eq), sizeof(struct vg_pol_bkey), k->bin_sets);
 		clear_bits(bpf_map__fd(skel->maps.vg_pol_bin_pfx), sizeof(struct vg_pol_lpm_key), k->bin_sets);
 		clear_bits(bpf_map__fd(skel->maps.vg_pol_bin_sfx), sizeof(struct vg_pol_lpm_key), k->bin_sets);
+		clear_bits(bpf_map__fd(skel->maps.vg_pol_bin_comm), sizeof(struct vg_pol_ckey), k->bin_sets);
 		/* processes: the bits of its sets, inherited ones too */
 		int fd = bpf_map__fd(skel->maps.vg_pol_proc);
 		uint32_t key, next, *prev = NULL;

@@ -15,6 +15,8 @@
 #include "cli/session.h"
 #include "common/diag.h"
 #include "common/strbuf.h"
+#include "policy/from_rule.h"
+#include "rules/act.h"
 #include "rules/ruleset.h"
 
 /* Falco warns from this many event types on ("matches too many evt.type
@@ -33,7 +35,9 @@ static void usage(FILE *f)
 		   "RULES, check and list take the rules_files of %s.\n"
 		   "\n"
 		   "  check    load and compile; print every error and warning as\n"
-		   "           file:line:col with the source line; exit 1 on any error.\n"
+		   "           file:line:col with the source line; exit 1 on any error;\n"
+		   "           for a rule with an `action`, the kernel filters it compiles into\n"
+		   "           (or why it cannot act in the kernel).\n"
 		   "           --strict: also exit 1 on any warning, and when an enabled rule\n"
 		   "           is indexed on more than %d event types (every event would be\n"
 		   "           evaluated against it: give its condition an evt.type)\n"
@@ -141,6 +145,13 @@ int cmd_rules(int argc, char **argv)
 	struct diag_list dl;
 	diag_list_init(&dl);
 	struct ruleset *rs = ruleset_load(paths, np, NULL, &dl);
+	/* rules that act: what they compile to in the kernel */
+	struct policy_set ps;
+	policy_set_init(&ps);
+	if (rs && policy_from_rules(&ps, rs, NULL, &dl)) {
+		ruleset_free(rs);
+		rs = NULL;
+	}
 	diag_print(&dl, stderr);
 	int status = rs ? 0 : 1;
 	if (rs && !strcmp(sub, "check")) {
@@ -161,6 +172,14 @@ int cmd_rules(int argc, char **argv)
 		if (strict && (wide || dl.nwarnings)) {
 			fprintf(stderr, "vigil: rules check --strict: failed\n");
 			status = 1;
+		}
+		for (size_t k = 0; k < ps.n; k++) {
+			struct strbuf sb;
+			strbuf_init(&sb);
+			policy_describe(ps.v[k], &sb);
+			printf("rule '%s' acts in the kernel (action: %s):\n%s", ps.v[k]->name,
+			       ps.v[k]->rule->kform->action_text, sb.buf);
+			strbuf_fini(&sb);
 		}
 	} else if (rs && !strcmp(sub, "list")) {
 		for (size_t k = 0; k < rs->nrules; k++) {
@@ -205,6 +224,7 @@ int cmd_rules(int argc, char **argv)
 		}
 	}
 	ruleset_free(rs);
+	policy_set_free(&ps);
 	diag_list_fini(&dl);
 	cli_options_fini(&defaults);
 	free(paths);

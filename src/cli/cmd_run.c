@@ -22,6 +22,8 @@
 #include "common/diag.h"
 #include "common/strbuf.h"
 #include "console/routes.h"
+#include "policy/from_rule.h"
+#include "rules/act.h"
 
 /* --policy files follow a reload (SIGHUP, watch_config_files) when they
  * changed: the policies in force are replaced by theirs, atomically, as a
@@ -83,6 +85,8 @@ static int reload_policies(struct live_loop *lp, char *err, size_t errlen)
 	for (size_t i = 0; i < g_preload.n; i++)
 		if (policy_load_path(&ps, g_preload.paths[i], &g_preload.lopts, &dl))
 			rc = -EINVAL;
+	if (g_preload.lopts.rules && policy_from_rules(&ps, g_preload.lopts.rules, &g_preload.lopts, &dl))
+		rc = -EINVAL;
 	if (dl.nerrors || dl.nwarnings)
 		diag_print(&dl, stderr);
 	diag_list_fini(&dl);
@@ -143,7 +147,13 @@ static void usage(FILE *f)
 		"                                metrics.enable_kernel_bpf_stats=true: BPF run times\n"
 		"  SIGHUP, watch_config_files    reload rules and configuration without stopping\n"
 		"                                (true: on any change of a -c or rules file); a\n"
-		"                                failed reload keeps the running set\n");
+		"                                failed reload keeps the running set\n"
+		"\n"
+		"Rules that act (a rule with `action: kill`, `deny` or `signal:NAME` is compiled\n"
+		"into the same kernel filters as a TracingPolicy and acts at syscall entry):\n"
+		"  --audit                acting rules and policies only report what they would\n"
+		"                         have done (\"vigil.action\": \"would kill\"); nothing acts;\n"
+		"                         also -o enforce.mode=audit\n");
 }
 
 static void console_ops_mount(void *ud, struct http_server *srv, struct live_loop *lp)
@@ -163,8 +173,8 @@ static void console_ops_stop(void *ud)
 int cmd_run(int argc, char **argv)
 {
 	enum { OPT_DURATION = 1000, OPT_RING, OPT_POLICY, OPT_POLICY_MODE, OPT_DOWNGRADE, OPT_POLICY_EVENTS, OPT_EVFMT,
-	       OPT_POLICY_SOCKET };
-	struct option longopts[SESSION_NLONGOPTS + 9];
+	       OPT_POLICY_SOCKET, OPT_AUDIT };
+	struct option longopts[SESSION_NLONGOPTS + 10];
 	struct live_run_opts lo = { .ops = true };
 	struct session s;
 	struct policy_run pr;
@@ -184,7 +194,8 @@ int cmd_run(int argc, char **argv)
 	longopts[SESSION_NLONGOPTS + 5] = (struct option){ "policy-events", required_argument, NULL, OPT_POLICY_EVENTS };
 	longopts[SESSION_NLONGOPTS + 6] = (struct option){ "events-format", required_argument, NULL, OPT_EVFMT };
 	longopts[SESSION_NLONGOPTS + 7] = (struct option){ "policy-socket", required_argument, NULL, OPT_POLICY_SOCKET };
-	longopts[SESSION_NLONGOPTS + 8] = (struct option){ 0 };
+	longopts[SESSION_NLONGOPTS + 8] = (struct option){ "audit", no_argument, NULL, OPT_AUDIT };
+	longopts[SESSION_NLONGOPTS + 9] = (struct option){ 0 };
 
 	optind = 1;
 	if (session_init(&s, argc, argv) || session_load_default_config(&s) < 0)
@@ -199,6 +210,10 @@ int cmd_run(int argc, char **argv)
 			continue;
 		if (c == OPT_RING && !live_run_parse_ring(optarg, &lo.ring_bytes))
 			continue;
+		if (c == OPT_AUDIT) {
+			plo.force_monitor = true;
+			continue;
+		}
 		if (c == OPT_POLICY) {
 			policies[npolicies++] = optarg;
 			continue;
@@ -250,8 +265,17 @@ int cmd_run(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	if (npolicies || psocket) {
+	/* the rules first: the acting ones are compiled with the policies */
+	if (session_start(&s, !output && !npolicies && !psocket))
+		goto out;
+	if (s.opts.enforce_audit)
+		plo.force_monitor = true;	/* -o enforce.mode=audit, or enforce: {mode: audit} in -c */
+	bool acting = false;
+	for (size_t i = 0; s.rs && i < s.rs->nrules; i++)
+		acting |= s.rs->rules[i]->kform && s.rs->rules[i]->enabled;
+	if (npolicies || psocket || acting) {
 		pr_loaded = true;
+		plo.rules = acting ? s.rs : NULL;
 		/* live changes on whenever there are policy files: a reload
 		 * replaces the policies when their files changed */
 		if (policy_run_load(&pr, policies, npolicies, &plo, pevents, compact, psocket != NULL || npolicies))
@@ -269,15 +293,20 @@ int cmd_run(int argc, char **argv)
 		if (psocket && policy_run_serve(&pr, psocket))
 			goto out_pr;
 		lo.policy = &pr;
+		/* from now on the kernel evaluates the acting rules */
+		const struct policy_set *ps = &pr.gen[pr.cur].ps;
+		for (size_t i = 0; i < ps->n; i++)
+			if (ps->v[i]->rule)
+				((struct rule *)ps->v[i]->rule)->in_kernel = true;
+		if (acting)
+			ruleset_select(s.rs, &s.ro);
 	}
-	if (session_start(&s, !output && !npolicies && !psocket))
-		goto out_pr;
 	/* the alert console on ops' server (webserver.enabled) */
 	static const struct ops_ext console_ext = { .mount = console_ops_mount, .stop = console_ops_stop };
 	ops_register(&console_ext);
 	s.sink.flush = true;
 	if (s.wpath && session_open_writer(&s, NULL))
-		goto out;
+		goto out_pr;
 	status = live_run(&s, &lo);
 out_pr:
 	reload_policy_hook = NULL;

@@ -289,8 +289,15 @@ int live_loop_step(struct live_loop *lp, int timeout_ms, const struct event **ou
 	int rc = live_next(lp->l, &lp->ev, timeout_ms);
 	if (rc > 0 && lp->ev.type == VG_EV_POLICY_E) {
 		/* TracingPolicy events: the policy side, never the rules */
-		if (lp->policy)
+		if (lp->policy) {
+			char buf[64];
+			const char *what;
+			struct rule *r = policy_run_rule_of(lp->policy, &lp->ev, &what, buf, sizeof(buf));
 			policy_run_event(lp->policy, &s->e.st, &lp->ev);
+			/* a rule that acts: its alert says what was done */
+			if (r)
+				engine_action_alert(&s->e, r, &lp->ev, what);
+		}
 	} else if (rc > 0) {
 		lp->ev.num = ++s->e.seq;
 		engine_event(&s->e, &lp->ev);

@@ -332,6 +332,14 @@ int cli_options_set_at(struct cli_options *o, const char *kv, const char *file, 
 			o->outputs_queue_capacity = n;
 		return 0;
 	}
+	if (!strcmp(key, "enforce.mode")) {
+		if (!strcmp(v, "enforce") || !strcmp(v, "audit")) {
+			o->enforce_audit = !strcmp(v, "audit");
+			return 0;
+		}
+		snprintf(err, errlen, "option enforce.mode: '%s' is not 'enforce' or 'audit'", v);
+		return -EINVAL;
+	}
 	if (!strcmp(key, "rule_matching")) {
 		if (!strcmp(v, "first") || !strcmp(v, "all")) {
 			o->rule_matching_all = !strcmp(v, "all");
@@ -419,6 +427,7 @@ static const char *const known_top[] = {
 	"modern_bpf", "modern_ebpf", "kmod", "ebpf", "gvisor", "k8s_api", "k8s_api_cert", "k8s_node",
 	"metadata_download", "thread_table_size", "snaplen", "suggested_output", "evaluate_enter_events",
 	"falco_libs_thread_table_size", "syscall_drop_failed_exit", "drop_failed_exit", "driver", "logging",
+	"enforce",
 	NULL,
 };
 

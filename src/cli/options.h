@@ -43,6 +43,7 @@ struct cli_options {
 	bool evaluate_enter_events;
 	bool suggested_output;
 	int min_priority;
+	bool enforce_audit;		/* enforce.mode=audit: acting rules and policies only report */
 	int log_level;		/* enum log_level (log_level: error, warning, info, debug) */
 	/* outputs: every outputs.NAME.KEY, and falco.yaml's stdout_output,
 	 * file_output, program_output, syslog_output and http_output sections

@@ -26,7 +26,10 @@
 #include "cli/policy_run.h"
 #include "common/diag.h"
 #include "event/event.h"
+#include "policy/from_rule.h"
 #include "policy/pevent.h"
+#include "rules/act.h"
+#include "rules/ruleset.h"
 #include "state/state.h"
 
 static struct pol_kernel_opts kopts(const struct policy_run *pr, unsigned gen)
@@ -52,6 +55,8 @@ static void sources_from_set(struct policy_run *pr, const struct policy_set *ps)
 	sources_free(pr);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct policy *p = ps->v[i];
+		if (p->rule)
+			continue;	/* compiled from a rule (from_rule.c), not a policy text */
 		const char *file = p->file ? p->file : "-";
 		bool seen = false;
 		for (size_t k = 0; k < pr->nsrc && !seen; k++)
@@ -88,6 +93,8 @@ int policy_run_load(struct policy_run *pr, const char *const *paths, size_t n, c
 	diag_list_init(&dl);
 	for (size_t i = 0; i < n; i++)
 		policy_load_path(&pr->gen[0].ps, paths[i], o, &dl);
+	if (o && o->rules)
+		policy_from_rules(&pr->gen[0].ps, o->rules, o, &dl);
 	diag_print(&dl, stderr);
 	size_t nerr = dl.nerrors;
 	diag_list_fini(&dl);
@@ -211,6 +218,31 @@ void policy_run_event(struct policy_run *pr, struct state *st, const struct even
 	pthread_mutex_unlock(&pr->lock);
 }
 
+struct rule *policy_run_rule_of(struct policy_run *pr, const struct event *ev, const char **what, char *buf,
+				size_t len)
+{
+	uint32_t hook, flags;
+	struct rule *r = NULL;
+	if (ev->type != VG_EV_POLICY_E || ev->nparams < VG_POL_EV_NPARAMS || !ev_param_u32(&ev->params[0], &hook) ||
+	    !ev_param_u32(&ev->params[3], &flags))
+		return NULL;
+	pthread_mutex_lock(&pr->lock);
+	/* the generation of tables the hook id is in (as policy_run_event) */
+	for (unsigned i = 0; i < 2 && !r; i++) {
+		const struct policy_gen *g = &pr->gen[pr->cur ^ i];
+		if (!g->built || hook < g->k.hook_base || hook - g->k.hook_base >= g->k.nhooks)
+			continue;
+		const struct policy *p = g->k.info[hook - g->k.hook_base].p;
+		if (p && p->rule) {
+			r = (struct rule *)p->rule;
+			*what = rule_action_done(r->kform, (flags & (VG_POL_EF_MONITOR | VG_POL_EF_PROTECTED)) != 0, buf,
+						 len);
+		}
+	}
+	pthread_mutex_unlock(&pr->lock);
+	return r;
+}
+
 void policy_run_print_stats(struct policy_run *pr, const struct vg_pol_counters *c, FILE *f)
 {
 	pthread_mutex_lock(&pr->lock);
@@ -247,6 +279,8 @@ static int rebuild(struct policy_run *pr, const char *file, const char *text, si
 		policy_load_text(out, pr->src[i].file, pr->src[i].text, pr->src[i].len, &pr->lopts, &dl);
 	if (text)
 		policy_load_text(out, file, text, len, &pr->lopts, &dl);
+	if (pr->lopts.rules)
+		policy_from_rules(out, pr->lopts.rules, &pr->lopts, &dl);
 	diag_print(&dl, msg);
 	size_t nerr = dl.nerrors;
 	diag_list_fini(&dl);

@@ -90,6 +90,11 @@ int policy_run_replace(struct policy_run *pr, struct policy_set *next, char *err
 int policy_run_serve(struct policy_run *pr, const char *path);
 /* One VG_EV_POLICY_E event of the probe. */
 void policy_run_event(struct policy_run *pr, struct state *st, const struct event *ev);
+/* The rule a policy event `ev` acted for (a Falco rule with an `action`),
+ * or NULL for a TracingPolicy's event; *what is what was done ("killed",
+ * "would kill": the event's monitor flag), in buf. */
+struct rule *policy_run_rule_of(struct policy_run *pr, const struct event *ev, const char **what, char *buf,
+				size_t len);
 /* The summary line for --stats. */
 void policy_run_print_stats(struct policy_run *pr, const struct vg_pol_counters *c, FILE *f);
 void policy_run_fini(struct policy_run *pr);

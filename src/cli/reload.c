@@ -315,6 +315,18 @@ static void do_reload(struct reload *rl)
 		if (!p->rs)
 			rc = -EINVAL;
 	}
+	/* rules with an `action` are compiled into the kernel's policy tables
+	 * at start, which point at them: not swapped under a running probe */
+	bool acting = false;
+	for (size_t i = 0; p->rs && i < p->rs->nrules; i++)
+		acting |= p->rs->rules[i]->kform != NULL;
+	for (size_t i = 0; s->rs && i < s->rs->nrules; i++)
+		acting |= s->rs->rules[i]->in_kernel;
+	if (!rc && acting) {
+		diag_add(&dl, DIAG_ERROR, NULL, 0, 0, NULL, 1,
+			 "rules with an action are compiled into the kernel at start; a reload cannot change them yet: restart vigil");
+		rc = -EINVAL;
+	}
 	p->outputs_fp = outputs_fingerprint(s, &p->opts);
 	if (!rc && strcmp(p->outputs_fp, rl->outputs_fp)) {
 		struct engine_opts eo = s->eo;

@@ -279,6 +279,25 @@ post:
 	state_event_post(&e->st, ev);
 }
 
+void engine_action_alert(struct engine *e, struct rule *r, struct event *ev, const char *action)
+{
+	struct strbuf *text, *json;
+	if (ev->ts > e->last_ts)
+		e->last_ts = ev->ts;
+	ev->thread = state_thread(&e->st, ev->tid);
+	ev->fdinfo = NULL;
+	e->fc.ev = ev;
+	e->fc.seq++;
+	r->matches++;
+	e->stats.alerts++;
+	e->stats.alerts_by_prio[r->priority]++;
+	struct alert_rec a = { .ts = ev->ts, .priority = r->priority, .rule = r->name, .source = "syscall",
+			       .tags = r->tags, .ntags = r->ntags };
+	alert_bufs(e, &text, &json);
+	alert_format_action(&e->opts.alert, &e->fc, r, action, text, json);
+	deliver(e, &a, text, json);
+}
+
 /* An internal event of `type` with the given parameters, at the last
  * event's time, of no thread. */
 static void synth_event(struct engine *e, struct event *ev, uint16_t type, const struct ev_param *params, uint32_t n)

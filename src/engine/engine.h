@@ -108,6 +108,11 @@ void engine_internal_alert(struct engine *e, uint64_t ts, int prio, const char *
 /* Run one event through the pipeline. */
 void engine_event(struct engine *e, struct event *ev);
 
+/* The alert of rule r, which the kernel evaluated: raised from its policy
+ * event `ev` (the process fields come from the state of ev's thread) with
+ * output field vigil.action = `action` ("killed", "would kill"...). */
+void engine_action_alert(struct engine *e, struct rule *r, struct event *ev, const char *action);
+
 /* A container JSON document a live lookup produced (container_meta.h), run
  * through the pipeline as the container event that carries it, stamped with
  * the last event's time: the state takes the metadata, and -w writes the

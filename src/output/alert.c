@@ -186,12 +186,22 @@ void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule 
 void alert_format2(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *text,
 		   struct strbuf *out)
 {
+	alert_format_action(o, c, r, NULL, text, out);
+}
+
+#define ACTION_KEY "vigil.action"
+
+void alert_format_action(const struct alert_opts *o, struct fctx *c, const struct rule *r, const char *action,
+			 struct strbuf *text, struct strbuf *out)
+{
 	struct strbuf msg, line;
 	uint64_t ts = c->ev->ts;
 
 	strbuf_init(&msg);
 	strbuf_init(&line);
 	format_render(c, r->fmt, &msg);
+	if (action)
+		strbuf_addf(&msg, " " ACTION_KEY "=%s", action);
 	time_prefix(o, ts, &line);
 	strbuf_addf(&line, ": %s ", priority_name(r->priority));
 	strbuf_add(&line, msg.buf, msg.len);
@@ -222,11 +232,18 @@ void alert_format2(const struct alert_opts *o, struct fctx *c, const struct rule
 		bool time_done = false;
 		strbuf_adds(out, ",\"output_fields\":{");
 		bool first = true;
+		bool action_done = !action;
 		for (size_t i = 0; i <= n; i++) {
 			if (!time_done && (i == n || strcmp(tkey, fs[i]->text) < 0)) {
 				strbuf_addf(out, "%s\"%s\":%" PRIu64, first ? "" : ",", tkey, ts);
 				time_done = true;
 				first = false;
+			}
+			/* after evt.time, which sorts first */
+			if (!action_done && (i == n || strcmp(ACTION_KEY, fs[i]->text) < 0)) {
+				strbuf_addf(out, ",\"" ACTION_KEY "\":");
+				json_str(out, action, strlen(action));
+				action_done = true;
 			}
 			if (i == n)
 				break;

@@ -51,6 +51,12 @@ void alert_format(const struct alert_opts *o, struct fctx *c, const struct rule 
 void alert_format2(const struct alert_opts *o, struct fctx *c, const struct rule *r, struct strbuf *text,
 		   struct strbuf *json);
 
+/* alert_format2() for a rule whose action the kernel took (or, in audit
+ * mode, would have taken): `action` ("killed", "would kill") is appended to
+ * the output as vigil.action=... and is output field "vigil.action". */
+void alert_format_action(const struct alert_opts *o, struct fctx *c, const struct rule *r, const char *action,
+			 struct strbuf *text, struct strbuf *json);
+
 /* A counter of an internal alert. */
 struct alert_field {
 	const char *name;

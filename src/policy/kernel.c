@@ -267,14 +267,38 @@ static int build_argf(struct kb *b, const struct policy *p, const struct pol_hoo
 	}
 }
 
-/* The inode number of /proc/1/ns/<name>: what host_ns means. */
+/* The fixed inode numbers of the kernel's initial namespaces
+ * (include/linux/proc_ns.h; net and mnt since 6.x), by enum vg_pol_ns. */
+static uint32_t init_ns_ino(int ns)
+{
+	switch (ns) {
+	case VG_POL_NS_IPC: return 0xEFFFFFFFu;
+	case VG_POL_NS_UTS: return 0xEFFFFFFEu;
+	case VG_POL_NS_USER: return 0xEFFFFFFDu;
+	case VG_POL_NS_PID: case VG_POL_NS_PID_CHILDREN: return 0xEFFFFFFCu;
+	case VG_POL_NS_CGROUP: return 0xEFFFFFFBu;
+	case VG_POL_NS_TIME: case VG_POL_NS_TIME_CHILDREN: return 0xEFFFFFFAu;
+	case VG_POL_NS_NET: return 0xEFFFFFF9u;
+	case VG_POL_NS_MNT: return 0xEFFFFFF8u;
+	default: return 0;
+	}
+}
+
+/* The inode number of /proc/1/ns/<name>: what host_ns means. Where pid 1
+ * cannot be inspected (EACCES: ptrace access to it is refused), the
+ * initial namespace of the kernel, which is pid 1's on a host. */
 static int host_ns(struct kb *b, int ns, uint32_t *out)
 {
 	char path[256];
 	struct stat st;
 	snprintf(path, sizeof(path), "%s/1/ns/%s", b->proc, pol_ns_proc_name(ns));
-	if (stat(path, &st))
+	if (stat(path, &st)) {
+		if (errno == EACCES && init_ns_ino(ns)) {
+			*out = init_ns_ino(ns);
+			return 0;
+		}
 		return fail(b, -errno, "cannot read the host namespace for host_ns (%s)", path);
+	}
 	*out = (uint32_t)st.st_ino;
 	return 0;
 }
@@ -331,7 +355,8 @@ static int build_sel(struct kb *b, const struct policy *p, const struct pol_hook
 		o->bin_mask = m;
 		bool neg = f->op == PO_NOTIN || f->op == PO_NOTPREFIX || f->op == PO_NOTPOSTFIX;
 		o->bin_op = neg ? VG_POL_OP_NOTIN : VG_POL_OP_IN;
-		enum pol_kbin_kind kind = f->op == PO_PREFIX || f->op == PO_NOTPREFIX ? PKB_PREFIX
+		enum pol_kbin_kind kind = f->comm ? PKB_COMM
+					  : f->op == PO_PREFIX || f->op == PO_NOTPREFIX ? PKB_PREFIX
 					  : f->op == PO_POSTFIX || f->op == PO_NOTPOSTFIX ? PKB_POSTFIX : PKB_EXACT;
 		for (size_t i = 0; i < f->vals.n; i++)
 			add_bin(b, kind, f->vals.v[i].s, m);
@@ -462,7 +487,7 @@ static void close_prefixes(struct pol_kernel *k)
 {
 	for (size_t i = 0; i < k->nbins; i++) {
 		struct pol_kbin *a = &k->bins[i];
-		if (a->kind == PKB_EXACT)
+		if (a->kind == PKB_EXACT || a->kind == PKB_COMM)
 			continue;
 		size_t la = strlen(a->path);
 		for (size_t j = 0; j < k->nbins; j++) {
@@ -559,7 +584,18 @@ uint64_t pol_kernel_bin_mask(const struct pol_kernel *k, const char *path)
 			if (lb <= lp && !strcmp(path + lp - lb, b->path))
 				m |= b->mask;
 			break;
+		case PKB_COMM:
+			break;
 		}
 	}
+	return m;
+}
+
+uint64_t pol_kernel_comm_mask(const struct pol_kernel *k, const char *comm)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < k->nbins; i++)
+		if (k->bins[i].kind == PKB_COMM && !strncmp(k->bins[i].path, comm, 15) && strlen(comm) <= 15)
+			m |= k->bins[i].mask;
 	return m;
 }

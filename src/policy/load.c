@@ -42,7 +42,7 @@ static void vreport(struct pol_ctx *c, enum diag_severity sev, struct pol_pos po
 	char *src = pos.line > 0 && c->text ? line_of(c->text, c->len, pos.line) : NULL;
 	if (c->p && c->p->name) {
 		size_t l = strlen(msg);
-		snprintf(msg + l, sizeof(msg) - l, " (in policy '%s')", c->p->name);
+		snprintf(msg + l, sizeof(msg) - l, c->p->rule ? " (in rule '%s')" : " (in policy '%s')", c->p->name);
 	}
 	diag_add(c->dl, sev, c->file, pos.line, pos.col, src, 1, "%s", msg);
 	free(src);

@@ -22,6 +22,9 @@
 #include <linux/types.h>
 #include "vigil/events.h"
 
+struct rule;
+struct ruleset;
+
 #define POLICY_NSYSCALLS 512
 /* x86_64 syscall names by number ("openat"); NULL where none. */
 extern const char *const policy_syscall_names[POLICY_NSYSCALLS];
@@ -111,6 +114,7 @@ struct pol_binfilter {
 	enum pol_op op;		/* IN, NOTIN, PREFIX, NOTPREFIX, POSTFIX, NOTPOSTFIX */
 	const char *op_name;
 	bool follow_children;
+	bool comm;		/* vigil's, for rules' proc.name: values are process names (comm at exec); IN/NOTIN */
 	struct pol_values vals;
 	struct pol_pos pos, op_pos;
 };
@@ -214,6 +218,7 @@ struct policy {
 	size_t nenf;
 	struct pol_pos pos;
 	size_t first_hook;	/* index of its first compiled hook (policy_kernel) */
+	const struct rule *rule;	/* a Falco rule with an `action` (from_rule.c), or NULL */
 };
 
 struct policy_set {
@@ -224,7 +229,8 @@ struct policy_set {
 
 struct policy_load_opts {
 	bool allow_override_downgrade;	/* --allow-override-downgrade=sigkill */
-	bool force_monitor;		/* --policy-mode monitor */
+	bool force_monitor;		/* --policy-mode monitor, --audit */
+	const struct ruleset *rules;	/* its acting rules are compiled with the policies (from_rule.c) */
 };
 
 void policy_set_init(struct policy_set *ps);

@@ -55,11 +55,11 @@ enum pol_route {
 /* The route of syscall nr's Override, or 0. */
 unsigned pol_route_of(int nr);
 
-enum pol_kbin_kind { PKB_EXACT, PKB_PREFIX, PKB_POSTFIX };
+enum pol_kbin_kind { PKB_EXACT, PKB_PREFIX, PKB_POSTFIX, PKB_COMM };
 
 struct pol_kbin {		/* a matchBinaries value and the sets it is in */
 	enum pol_kbin_kind kind;
-	const char *path;
+	const char *path;	/* PKB_COMM: a process name */
 	uint64_t mask;		/* prefixes/postfixes: OR of every shorter one it extends */
 };
 
@@ -117,5 +117,7 @@ void pol_kernel_free(struct pol_kernel *k);
 /* The binary sets an executable at `path` is in (as the probe computes at
  * exec), for processes that already run when the policies load. */
 uint64_t pol_kernel_bin_mask(const struct pol_kernel *k, const char *path);
+/* ... and the sets its name (comm, at most 15 bytes) is in. */
+uint64_t pol_kernel_comm_mask(const struct pol_kernel *k, const char *comm);
 
 #endif

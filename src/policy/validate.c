@@ -421,6 +421,13 @@ static void check_bins(struct pol_ctx *c, struct pol_selector *s)
 			size_t l = strlen(b->vals.v[k].s);
 			if (l > max)
 				pol_err(c, b->vals.v[k].pos, "binary path is %zu bytes long, at most %zu (Tetragon's limit)", l, max);
+			if (b->comm) {
+				if (l > 15 || !l)
+					pol_err(c, b->vals.v[k].pos,
+						"process name '%s' is %zu bytes long: the kernel's name of a process (comm) has 1 to 15",
+						b->vals.v[k].s, l);
+				continue;
+			}
 			if ((b->op == PO_IN || b->op == PO_NOTIN) && b->vals.v[k].s[0] != '/')
 				pol_err(c, b->vals.v[k].pos, "matchBinaries %s values are absolute paths, not '%s'",
 					b->op_name, b->vals.v[k].s);

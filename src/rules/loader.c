@@ -22,6 +22,7 @@
 #include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "rules/format.h"
+#include "rules/act.h"
 #include "rules/loader_int.h"
 #include "rules/ruleset.h"
 
@@ -809,11 +810,11 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 {
 	static const char *const known[] = { "rule", "condition", "output", "desc", "priority", "tags", "enabled",
 					     "source", "exceptions", "warn_evttypes", "skip-if-unknown-filter",
-					     "capture", "capture_duration", "append", "override", NULL };
+					     "capture", "capture_duration", "append", "override", "action", NULL };
 	static const char *const app[] = { "condition", "output", "desc", "tags", "exceptions", NULL };
 	static const char *const rep[] = { "condition", "output", "desc", "priority", "tags", "exceptions",
 					   "enabled", "warn_evttypes", "skip-if-unknown-filter", "capture",
-					   "capture_duration", NULL };
+					   "capture_duration", "action", NULL };
 	yaml_node_t *nn = map_get(d, item, "rule");
 	yaml_node_t *cn = map_get(d, item, "condition"), *on = map_get(d, item, "output");
 	yaml_node_t *dn = map_get(d, item, "desc"), *pn = map_get(d, item, "priority");
@@ -822,6 +823,7 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 	yaml_node_t *wn = map_get(d, item, "warn_evttypes"), *kn = map_get(d, item, "skip-if-unknown-filter");
 	yaml_node_t *capn = map_get(d, item, "capture"), *cdn = map_get(d, item, "capture_duration");
 	yaml_node_t *ap = map_get(d, item, "append");
+	yaml_node_t *acn = map_get(d, item, "action");
 	const char *name;
 	struct override ov;
 	bool append = false, enabled = true, warn = true, skip = false, capture = false;
@@ -850,6 +852,14 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 		cap_dur = s ? strtoll(s, &end, 10) : 0;
 		if (!s || !*s || *end)
 			return err_at(L, node_pos(L, cdn), "value of 'capture_duration' must be a number of milliseconds");
+	}
+	if (acn) {
+		enum rule_action ra;
+		uint32_t sig;
+		char why[128];
+		if (!scalar(acn) || rule_action_parse(scalar(acn), &ra, &sig, why, sizeof(why)))
+			return err_at(L, node_pos(L, acn), "value of 'action': %s",
+				      scalar(acn) ? why : "must be kill, deny or signal:NAME");
 	}
 	if (pn) {
 		prio = scalar(pn) ? priority_parse(scalar(pn)) : -1;
@@ -957,6 +967,10 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 					ri->capture = capture;
 				if (ov_find(&ov, "capture_duration") >= 0)
 					ri->capture_duration = cap_dur;
+				if (ov_find(&ov, "action") >= 0) {
+					ri->action = acn ? cdup(L, scalar(acn)) : NULL;
+					ri->action_pos = acn ? node_pos(L, acn) : (struct srcpos){ -1, 0, 0 };
+				}
 			}
 		}
 		return true;
@@ -1028,6 +1042,8 @@ static bool do_rule(struct loader *L, yaml_document_t *d, yaml_node_t *item)
 	ri->skip_if_unknown = skip;
 	ri->capture = capture;
 	ri->capture_duration = cap_dur;
+	ri->action = acn ? cdup(L, scalar(acn)) : NULL;
+	ri->action_pos = acn ? node_pos(L, acn) : (struct srcpos){ -1, 0, 0 };
 	return true;
 }
 

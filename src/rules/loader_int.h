@@ -96,6 +96,8 @@ struct rule_info {
 	size_t nexc;
 	bool warn_evttypes, skip_if_unknown, capture;
 	int64_t capture_duration;
+	const char *action;	/* `action:` (vigil's extension), or NULL */
+	struct srcpos action_pos;
 	size_t slot;
 };
 
@@ -143,5 +145,11 @@ struct srcpos loader_text_pos(const struct text *t, size_t off);
 bool loader_error(struct loader *L, struct srcpos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void loader_warning(struct loader *L, struct srcpos p, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void loader_set_item(struct loader *L, const char *kind, const char *name);
+
+/* act.c: the kernel form of an acting rule's condition `t` (source `src`),
+ * allocated in `a`; false after an error reported at its position. */
+struct rule_kform;
+bool act_translate(struct loader *L, struct arena *a, const struct rule_info *ri, const struct ast *t,
+		   const struct text *src, struct rule_kform **out);
 
 #endif

@@ -478,6 +478,12 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit, 
 			loader_text_free(&subst);
 			continue;
 		}
+		struct rule_kform *kf = NULL;
+		if (ri->action && !act_translate(L, &rs->arena, ri, ast, &subst, &kf)) {
+			ok = false;
+			loader_text_free(&subst);
+			continue;
+		}
 		if (emit && fmt->has_container_info)
 			loader_warning(L, ri->output_pos, "%%container.info is deprecated and renders as empty text");
 		struct rule *r = arena_alloc(&rs->arena, sizeof(*r));
@@ -499,6 +505,7 @@ static bool compile_collection(struct loader *L, struct ruleset *rs, bool emit, 
 		r->capture_duration = ri->capture_duration;
 		r->filter = flt;
 		r->fmt = fmt;
+		r->kform = kf;
 		filter_evttypes(flt, &r->evts);
 		size_t nevts = evtset_count(&r->evts);
 		/* drop the event codes the condition cannot match, so that neither
@@ -641,6 +648,8 @@ void ruleset_select(struct ruleset *rs, const struct ruleset_opts *o)
 		if (!on)
 			continue;
 		rs->nactive++;
+		if (r->in_kernel)
+			continue;	/* the kernel evaluates it */
 		for (uint32_t t = 0; t < VG_EV_MAX; t++) {
 			if (!evtset_has(&r->evts, t))
 				continue;

@@ -70,6 +70,8 @@ struct rule {
 	struct evtset evts;
 	size_t slot;			/* evaluation order */
 	uint64_t matches;		/* alerts raised */
+	struct rule_kform *kform;	/* `action:` rules: the condition in kernel form (rules/act.h) */
+	bool in_kernel;			/* evaluated by the kernel's policy programs, not by ruleset_eval */
 };
 
 enum match_mode { MATCH_FIRST, MATCH_ALL };
