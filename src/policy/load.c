@@ -830,7 +830,7 @@ int policy_load_text(struct policy_set *ps, const char *file, const char *text, 
 		     const struct policy_load_opts *o, struct diag_list *dl)
 {
 	static const struct policy_load_opts defaults = { 0 };
-	const char *ftext = arena_memdup(&ps->a, text, len + 1);
+	const char *ftext = arena_strndup(&ps->a, text, len);	/* `text` need not end with a NUL */
 	struct pol_ctx c = { .ps = ps, .dl = dl, .o = o ? o : &defaults, .file = file ? arena_strdup(&ps->a, file) : NULL,
 			     .text = ftext, .len = len };
 	yaml_parser_t yp;
