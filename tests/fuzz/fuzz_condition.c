@@ -13,6 +13,8 @@
 #include "rules/ast.h"
 #include "rules/compile.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;

@@ -17,6 +17,8 @@ static int g_fd = -1;
 static char g_path[64];
 static FILE *g_null;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (g_fd < 0) {
