@@ -144,6 +144,15 @@ struct {
 	__type(value, __u8);
 } vg_pol_cidr SEC(".maps");
 
+/* Pods' container cgroups -> their namespace (events.h vg_pol_ns_hash),
+ * filled by user space as container metadata comes (live_policy.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} vg_pol_cgns SEC(".maps");
+
 /* Override armed at sys_enter, consumed by the deny point (events.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -862,6 +871,13 @@ static long vg_pol_hook_step(__u32 i, void *ctx)
 	if (c)
 		c->n_hooked++;
 	struct vg_pol_state *st = r->st;
+	if (h->flags & VG_POL_HF_NAMESPACED) {
+		/* TracingPolicyNamespaced: pods of its namespace only (never the host) */
+		__u64 cg = bpf_get_current_cgroup_id();
+		__u64 *ns = bpf_map_lookup_elem(&vg_pol_cgns, &cg);
+		if (!ns || *ns != h->ns)
+			return 0;
+	}
 	if (h->flags & VG_POL_HF_TCP) {
 		/* tcp_connect translated to connect(2): TCP sockets only */
 		struct socket *so = vg_file_socket(vg_fd_file(r->task, (__s64)(__s32)r->reg[0]));

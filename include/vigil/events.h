@@ -689,6 +689,7 @@ enum vg_pol_hook_flags {
 	VG_POL_HF_TRACEPOINT = 1 << 1,	/* a raw_syscalls tracepoint hook */
 	VG_POL_HF_TCP = 1 << 2,		/* only calls on a TCP socket (fd in register 0): tcp_connect translated */
 	VG_POL_HF_GUARD = 1 << 3,	/* record the sockaddr evaluated for the socket deny point */
+	VG_POL_HF_NAMESPACED = 1 << 4,	/* TracingPolicyNamespaced: only tasks of pods of namespace ns */
 };
 
 enum vg_pol_pid_flags {
@@ -710,8 +711,20 @@ struct vg_pol_hook {
 	__u16 nsel;		/* 0: no selectors, every call is posted */
 	__u32 sel_first;	/* index of the first selector in vg_pol_sels */
 	__u32 pad;
+	__u64 ns;		/* HF_NAMESPACED: vg_pol_ns_hash() of the policy's namespace */
 	struct vg_pol_argdesc args[VG_POL_ARGS];
 };
+
+/* The Kubernetes namespace of a pod's container cgroups: vg_pol_cgns maps a
+ * cgroup id (bpf_get_current_cgroup_id(), the cgroup v2 directory's inode)
+ * to this hash of its pod's namespace (64-bit FNV-1a; never 0). */
+static inline __u64 vg_pol_ns_hash(const char *s)
+{
+	__u64 h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (__u8)*s) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
 
 struct vg_pol_argf {
 	__u8 arg;		/* position in the hook's args */

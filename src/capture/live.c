@@ -61,6 +61,7 @@ int live_enable_bpf_stats(void) { return -ENOSYS; }
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out) { (void)l; memset(out, 0, sizeof(*out)); }
 int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
 		     size_t errlen) { (void)l; (void)next; (void)cur; snprintf(err, errlen, "no BPF probe"); return -ENOTSUP; }
+int live_pod_cgroup(struct live *l, uint64_t cgid, const char *ns) { (void)l; (void)cgid; (void)ns; return -ENOTSUP; }
 
 #else
 
@@ -581,6 +582,11 @@ int live_prog_stats(struct live *l, live_prog_stat_fn fn, void *ud)
 		n++;
 	}
 	return n;
+}
+
+int live_pod_cgroup(struct live *l, uint64_t cgid, const char *ns)
+{
+	return live_policy_pod_cgroup(l->skel, cgid, ns);
 }
 
 void live_get_policy_counters(struct live *l, struct vg_pol_counters *out)

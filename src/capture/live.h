@@ -94,6 +94,11 @@ void live_get_policy_counters(struct live *l, struct vg_pol_counters *out);
 int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
 		     size_t errlen);
 
+/* TracingPolicyNamespaced: tell the probe that cgroup `cgid` (a cgroup v2
+ * directory's inode) holds a container of a pod of Kubernetes namespace
+ * `ns`. 0 or a negative errno. */
+int live_pod_cgroup(struct live *l, uint64_t cgid, const char *ns);
+
 /* The drop counters the engine's drop manager and alert use. */
 void live_drop_counts(const struct live_stats *s, struct drop_counts *d);
 

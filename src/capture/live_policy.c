@@ -328,6 +328,12 @@ void live_policy_uninstall(struct vigil_bpf *skel, const struct pol_kernel *k, c
 	}
 }
 
+int live_policy_pod_cgroup(struct vigil_bpf *skel, uint64_t cgid, const char *ns)
+{
+	uint64_t h = vg_pol_ns_hash(ns);
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.vg_pol_cgns), &cgid, &h, BPF_ANY) ? -errno : 0;
+}
+
 void live_policy_counters(struct vigil_bpf *skel, int ncpu, struct vg_pol_counters *out)
 {
 	memset(out, 0, sizeof(*out));

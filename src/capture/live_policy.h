@@ -30,6 +30,9 @@ unsigned long long live_deny_count(const struct live_deny *d);
  * names it: its syscall lists, sets and matchBinaries bits (`now`: the
  * generation in force, NULL none). */
 void live_policy_uninstall(struct vigil_bpf *skel, const struct pol_kernel *k, const struct pol_kernel *now);
+/* TracingPolicyNamespaced: cgroup id `cgid` is a container of a pod of
+ * Kubernetes namespace `ns` (vg_pol_cgns). 0 or a negative errno. */
+int live_policy_pod_cgroup(struct vigil_bpf *skel, uint64_t cgid, const char *ns);
 /* The policy programs' counters, summed over CPUs. */
 void live_policy_counters(struct vigil_bpf *skel, int ncpu, struct vg_pol_counters *out);
 

@@ -3,13 +3,16 @@
  * live_run.c - the live main loop shared by `vigil run` and `vigil capture`:
  * probe, /proc bootstrap, event loop with drop monitoring, drain at stop.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "capture/live.h"
 #include "capture/scap.h"
 #include "cli/live_run.h"
@@ -61,6 +64,56 @@ static void on_new_container(void *ud, struct state *st, struct container_info *
 	log_debug("container %s (%s): looking its metadata up", ci->id, ci->type);
 }
 
+/* TracingPolicyNamespaced: the cgroups (v2) of container ci, found by
+ * walking the hierarchy under dir (rel: its path from the root) for the
+ * directories that name ci, go into the probe with ci's pod namespace. */
+static int pod_cgroups_walk(struct live *l, int dfd, char *rel, size_t rlen, size_t cap,
+			    const struct container_info *ci, const char *ns, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		size_t nl = strlen(de->d_name);
+		if (rlen + 1 + nl + 1 > cap)
+			continue;
+		rel[rlen] = '/';
+		memcpy(rel + rlen + 1, de->d_name, nl + 1);
+		char id[65];
+		const char *type;
+		struct stat sb;
+		if (container_id_from_cgroups(rel, rlen + 1 + nl, id, sizeof(id), &type) &&
+		    !strncmp(id, ci->id, 12) && !fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) &&
+		    !live_pod_cgroup(l, (uint64_t)sb.st_ino, ns))
+			n++;
+		int sub = depth < 16 ? openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (sub >= 0)
+			n += pod_cgroups_walk(l, sub, rel, rlen + 1 + nl, cap, ci, ns, depth + 1);
+		rel[rlen] = 0;
+	}
+	closedir(d);
+	return n;
+}
+
+static void pod_cgroups_sync(struct live_loop *lm, const struct container_info *ci)
+{
+	const char *ns = container_label(ci, "io.kubernetes.pod.namespace");
+	if (!ns || !*ns || !lm->l)
+		return;
+	int fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	char rel[PATH_MAX] = "";
+	int n = pod_cgroups_walk(lm->l, fd, rel, 0, sizeof(rel), ci, ns, 0);
+	log_debug("container %s: %d cgroup(s) of pod namespace %s in the probe", ci->id, n, ns);
+}
+
 static void on_meta_result(void *ud, const struct cmeta_result *r)
 {
 	struct live_loop *lm = ud;
@@ -71,6 +124,7 @@ static void on_meta_result(void *ud, const struct cmeta_result *r)
 		ci = st->last_container;
 		log_debug("container %s: metadata from %s after %u lookup(s), %.1f ms", ci->id, r->source, r->attempts,
 			  (double)r->elapsed_ns / 1e6);
+		pod_cgroups_sync(lm, ci);
 		/* a pod's labels and IP are its sandbox's: know the sandbox too */
 		if (*ci->pod_sandbox_id && strncmp(ci->pod_sandbox_id, ci->id, 12)) {
 			struct container_info *sb = container_get(&st->containers, ci->pod_sandbox_id, ci->type, NULL);

@@ -430,6 +430,11 @@ static int build_hook(struct kb *b, const struct policy *p, const struct pol_hoo
 		kh->flags |= VG_POL_HF_TRACEPOINT;
 	if (h->xlate_tcp_connect)
 		kh->flags |= VG_POL_HF_TCP;
+	if (p->namespaced) {
+		/* only pods of metadata.namespace (vg_pol_cgns) */
+		kh->flags |= VG_POL_HF_NAMESPACED;
+		kh->ns = vg_pol_ns_hash(p->ns ? p->ns : "");
+	}
 	/* an Override routed to a socket deny point: the deny point checks the
 	 * address it gets is the one evaluated (VG_POL_HF_GUARD) */
 	bool ovr = false, sa = false, sock_route = false;

@@ -791,8 +791,8 @@ selectors:
 void pol_validate(struct pol_ctx *c)
 {
 	struct policy *p = c->p;
-	if (p->namespaced)
-		pol_err(c, p->pos, "TracingPolicyNamespaced %s (it needs pod metadata to filter by namespace)", NOT_YET);
+	if (p->namespaced && (!p->ns || !*p->ns))
+		pol_err(c, p->pos, "TracingPolicyNamespaced has no metadata.namespace (the pods' namespace it applies to)");
 	check_lists(c);
 	/* the enforcer's calls: NotifyEnforcer argError is applied there */
 	size_t cap = 0;

@@ -5,7 +5,8 @@
  * and raw_syscalls tracepoints resolved to syscalls, Tetragon's limits,
  * this kernel's refusals with their exact messages, Override downgraded
  * only when asked, diagnostics at file:line:col with the source line, and
- * the kernel tables a loaded policy compiles into (policy_kernel.h).
+ * the kernel tables a loaded policy compiles into (policy_kernel.h), and
+ * TracingPolicyNamespaced hooks flagged with their namespace's hash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -409,6 +410,65 @@ static void test_multi_documents(void **state)
 	assert_int_equal(ps.v[1]->mode, PM_MONITOR);
 }
 
+static void test_namespaced(void **state)
+{
+	(void)state;
+	const char *y =
+		"apiVersion: cilium.io/v1alpha1\n"
+		"kind: TracingPolicyNamespaced\n"
+		"metadata:\n"
+		"  name: \"block-in-prod\"\n"
+		"  namespace: production\n"
+		"spec:\n"
+		"  kprobes:\n"
+		"  - call: sys_execve\n"
+		"    args:\n"
+		"    - {index: 0, type: string}\n"
+		"    selectors:\n"
+		"    - matchArgs:\n"
+		"      - {index: 0, operator: Equal, values: [\"/usr/bin/curl\"]}\n"
+		"      matchActions:\n"
+		"      - action: Sigkill\n"
+		"---\n"
+		HDR
+		"  kprobes:\n"
+		"  - call: sys_setuid\n";
+	if (load(y))
+		dump();
+	assert_int_equal(ps.n, 2);
+	assert_true(ps.v[0]->namespaced);
+	assert_string_equal(ps.v[0]->ns, "production");
+	assert_false(ps.v[1]->namespaced);
+	struct pol_kernel k;
+	char err[256];
+	assert_int_equal(pol_kernel_build(&k, &ps, NULL, err, sizeof(err)), 0);
+	assert_int_equal(k.nhooks, 2);
+	/* the namespaced hook carries its namespace; the cluster-wide one not */
+	assert_true(k.hooks[0].flags & VG_POL_HF_NAMESPACED);
+	assert_true(k.hooks[0].ns == vg_pol_ns_hash("production"));
+	assert_true(k.hooks[0].ns != vg_pol_ns_hash("staging"));
+	assert_true(k.hooks[0].ns != 0);
+	assert_false(k.hooks[1].flags & VG_POL_HF_NAMESPACED);
+	assert_true(k.hooks[1].ns == 0);
+	pol_kernel_free(&k);
+
+	/* a namespaced policy names its namespace */
+	policy_set_free(&ps);
+	policy_set_init(&ps);
+	const char *no_ns =
+		"apiVersion: cilium.io/v1alpha1\n"
+		"kind: TracingPolicyNamespaced\n"
+		"metadata:\n"
+		"  name: \"n\"\n"
+		"spec:\n"
+		"  kprobes:\n"
+		"  - call: sys_setuid\n";
+	assert_int_not_equal(load(no_ns), 0);
+	const struct diag *d = find_diag("TracingPolicyNamespaced has no metadata.namespace");
+	assert_non_null(d);
+	assert_int_equal(d->line, 1);
+}
+
 static void test_kernel_tables(void **state)
 {
 	(void)state;
@@ -483,6 +543,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_diagnostics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multi_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_namespaced, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
