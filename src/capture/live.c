@@ -15,6 +15,7 @@
  * to 5 ms while the host stays quiet.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,24 @@ void live_drop_counts(const struct live_stats *s, struct drop_counts *d)
 	d->n_drops_bug = s->n_drops_nomap + s->n_bad;
 	/* runs the kernel skipped (a preempted probe on that CPU) are lost too */
 	d->n_drops = d->n_drops_buffer + d->n_drops_scratch_map + d->n_drops_bug + s->n_drops_recursion;
+}
+
+int live_cgroup2_root(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	if (!f)
+		return -errno;
+	char dev[256], dir[PATH_MAX], type[64];
+	int rc = -ENOENT;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(out, len, "%s", dir);
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
 }
 
 #ifndef VIGIL_HAVE_BPF

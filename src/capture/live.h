@@ -94,6 +94,12 @@ void live_get_policy_counters(struct live *l, struct vg_pol_counters *out);
 int live_policy_swap(struct live *l, const struct pol_kernel *next, const struct pol_kernel *cur, char *err,
 		     size_t errlen);
 
+/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid
+ * hosts): its root is the root cgroup every process is under, and its
+ * directories' inodes are the ids bpf_get_current_cgroup_id() gives.
+ * 0 or a negative errno. */
+int live_cgroup2_root(char *out, size_t len);
+
 /* TracingPolicyNamespaced: tell the probe that cgroup `cgid` (a cgroup v2
  * directory's inode) holds a container of a pod of Kubernetes namespace
  * `ns`. 0 or a negative errno. */

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "capture/live.h"
 #include "capture/live_policy.h"
 
 #ifdef VIGIL_HAVE_BPF
@@ -258,26 +259,6 @@ static int fanotify_setup(struct live_deny *d, const struct pol_kernel *k, char 
 	return 0;
 }
 
-/* Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on hybrid
- * hosts): its root is the root cgroup every process is under. */
-static int cgroup2_root(char *out, size_t len)
-{
-	FILE *f = fopen("/proc/self/mounts", "re");
-	if (!f)
-		return -errno;
-	char dev[256], dir[PATH_MAX], type[64];
-	int rc = -ENOENT;
-	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3) {
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(out, len, "%s", dir);
-			rc = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return rc;
-}
-
 int live_deny_start(struct vigil_bpf *skel, const struct pol_kernel *k, struct live_deny **out, char *err,
 		    size_t errlen)
 {
@@ -293,7 +274,7 @@ int live_deny_start(struct vigil_bpf *skel, const struct pol_kernel *k, struct l
 	*out = d;
 	if (k->routes & (POL_ROUTE_CONNECT | POL_ROUTE_BIND | POL_ROUTE_SENDMSG | POL_ROUTE_SOCKET)) {
 		char root[PATH_MAX];
-		if (cgroup2_root(root, sizeof(root))) {
+		if (live_cgroup2_root(root, sizeof(root))) {
 			snprintf(err, errlen, "no cgroup v2 mount: the connect/bind/sendmsg/socket deny points need one");
 			return -ENOENT;
 		}

@@ -65,7 +65,7 @@ static void on_new_container(void *ud, struct state *st, struct container_info *
 }
 
 /* TracingPolicyNamespaced: the cgroups (v2) of container ci, found by
- * walking the hierarchy under dir (rel: its path from the root) for the
+ * walking the cgroup2 hierarchy under dfd (rel: its path from the root) for the
  * directories that name ci, go into the probe with ci's pod namespace. */
 static int pod_cgroups_walk(struct live *l, int dfd, char *rel, size_t rlen, size_t cap,
 			    const struct container_info *ci, const char *ns, int depth)
@@ -106,10 +106,12 @@ static void pod_cgroups_sync(struct live_loop *lm, const struct container_info *
 	const char *ns = container_label(ci, "io.kubernetes.pod.namespace");
 	if (!ns || !*ns || !lm->l)
 		return;
-	int fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char root[PATH_MAX], rel[PATH_MAX] = "";
+	if (live_cgroup2_root(root, sizeof(root)))
+		return;
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	char rel[PATH_MAX] = "";
 	int n = pod_cgroups_walk(lm->l, fd, rel, 0, sizeof(rel), ci, ns, 0);
 	log_debug("container %s: %d cgroup(s) of pod namespace %s in the probe", ci->id, n, ns);
 }
