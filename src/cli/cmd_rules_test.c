@@ -527,20 +527,56 @@ static uint64_t now_ns(void)
 }
 
 /* In a child: export what commands see. */
-static void export_env(const struct tfile *tf, const struct tcase *tc, const char *tmp, const char *self)
+/* The environment of a test command: ours, with the file's env and the
+ * VIGIL_TEST_* variables set. Built before fork: the runner has threads
+ * (outputs, container metadata), and a child of a threaded process must not
+ * allocate (a lock another thread held at the fork stays taken in it). */
+static void env_set(char ***env, size_t *n, const char *key, const char *value)
 {
-	for (size_t i = 0; i < tf->nenv; i++)
-		setenv(tf->env[i].key, tf->env[i].value, 1);
-	setenv("VIGIL_TEST_DIR", tf->dir, 1);
-	if (tmp)
-		setenv("VIGIL_TEST_TMP", tmp, 1);
-	if (tc)
-		setenv("VIGIL_TEST_NAME", tc->name, 1);
-	if (self)
-		setenv("VIGIL", self, 1);
+	size_t kl = strlen(key);
+	char *kv = xmalloc(kl + strlen(value) + 2);
+	sprintf(kv, "%s=%s", key, value);
+	for (size_t i = 0; i < *n; i++)
+		if (!strncmp((*env)[i], key, kl) && (*env)[i][kl] == '=') {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	*env = xrealloc(*env, (*n + 2) * sizeof(char *));
+	(*env)[(*n)++] = kv;
+	(*env)[*n] = NULL;
 }
 
-static void child_exec_sh(const char *cmd, const char *cwd, int outfd)
+static char **build_env(const struct tfile *tf, const struct tcase *tc, const char *tmp, const char *self)
+{
+	extern char **environ;
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xmalloc((n + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		env[i] = xstrdup(environ[i]);
+	env[n] = NULL;
+	for (size_t i = 0; i < tf->nenv; i++)
+		env_set(&env, &n, tf->env[i].key, tf->env[i].value);
+	env_set(&env, &n, "VIGIL_TEST_DIR", tf->dir);
+	if (tmp)
+		env_set(&env, &n, "VIGIL_TEST_TMP", tmp);
+	if (tc)
+		env_set(&env, &n, "VIGIL_TEST_NAME", tc->name);
+	if (self)
+		env_set(&env, &n, "VIGIL", self);
+	return env;
+}
+
+static void free_env(char **env)
+{
+	for (size_t i = 0; env[i]; i++)
+		free(env[i]);
+	free(env);
+}
+
+static void child_exec_sh(const char *cmd, const char *cwd, int outfd, char **env)
 {
 	int null = open("/dev/null", O_RDONLY);
 	if (null >= 0) {
@@ -556,7 +592,7 @@ static void child_exec_sh(const char *cmd, const char *cwd, int outfd)
 		fprintf(stderr, "vigil rules test: cannot enter %s: %s\n", cwd, strerror(errno));
 		_exit(126);
 	}
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	execle("/bin/sh", "sh", "-c", cmd, (char *)NULL, env);
 	fprintf(stderr, "vigil rules test: cannot run /bin/sh: %s\n", strerror(errno));
 	_exit(127);
 }
@@ -577,14 +613,17 @@ static void reset_signals(void)
 static int run_sync(const struct tfile *tf, const struct tcase *tc, const char *tmp, const char *self,
 		    const char *cmd, int outfd)
 {
+	char **env = build_env(tf, tc, tmp, self);
 	pid_t c = fork();
-	if (c < 0)
+	if (c < 0) {
+		free_env(env);
 		return -1;
+	}
 	if (c == 0) {
 		reset_signals();
-		export_env(tf, tc, tmp, self);
-		child_exec_sh(cmd, tmp ? tmp : tf->dir, outfd >= 0 ? dup(outfd) : -1);
+		child_exec_sh(cmd, tmp ? tmp : tf->dir, outfd >= 0 ? dup(outfd) : -1, env);
 	}
+	free_env(env);
 	int st;
 	while (waitpid(c, &st, 0) < 0)
 		if (errno != EINTR)
@@ -665,7 +704,7 @@ static void leader_on_term(int sig)
 /* The leader: a child subreaper under which the command and everything it
  * starts stay; exits when all of them are gone, with the command's status.
  * SIGTERM kills the whole tree. Never returns. */
-static void leader_main(const struct tfile *tf, const struct tcase *tc, const char *tmp, const char *self, int outfd)
+static void leader_main(const struct tcase *tc, const char *tmp, int outfd, char **env)
 {
 	prctl(PR_SET_NAME, "vigil-test", 0, 0, 0);
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -679,8 +718,7 @@ static void leader_main(const struct tfile *tf, const struct tcase *tc, const ch
 		_exit(126);
 	if (c == 0) {
 		reset_signals();
-		export_env(tf, tc, tmp, self);
-		child_exec_sh(tc->command, tmp, outfd);
+		child_exec_sh(tc->command, tmp, outfd, env);
 	}
 	close(outfd);
 	int status = 0;
@@ -1083,14 +1121,17 @@ static int run_live(struct runner *R, const struct tfile *tf, const struct tcase
 		vfail(v, "%s", err);
 		return -1;
 	}
+	char **env = build_env(tf, tc, tmp, R->self);
 	pid_t leader = fork();
 	if (leader < 0) {
 		vfail(v, "fork: %s", strerror(errno));
+		free_env(env);
 		live_loop_close(&lp, NULL);
 		return -1;
 	}
 	if (leader == 0)
-		leader_main(tf, tc, tmp, R->self, dup(outfd));
+		leader_main(tc, tmp, dup(outfd), env);
+	free_env(env);
 
 	/* only the leader's tree: the process itself or any ancestor */
 	char scope[96];
